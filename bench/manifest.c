@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "manifest.h"
+
+#include <sched.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../core/alloc.h"
+#include "../core/sync.h"
+#include "buildinfo.h"
+#include "config.h"
+
+/* First "key : value" line of /proc/cpuinfo whose key matches. */
+static bool cpuinfo_field(const char *key, char *out, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512];
+	bool found = false;
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		if (!colon || strncmp(line, key, strlen(key)) != 0)
+			continue;
+		char *v = colon + 1;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		v[strcspn(v, "\n")] = 0;
+		snprintf(out, len, "%s", v);
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+void manifest_collect(struct manifest *m)
+{
+	struct utsname u;
+	memset(m, 0, sizeof(*m));
+	if (uname(&u) == 0) {
+		snprintf(m->host, sizeof(m->host), "%s", u.nodename);
+		snprintf(m->kernel, sizeof(m->kernel), "%s %s", u.release, u.machine);
+	}
+	if (!cpuinfo_field("model name", m->cpu_model, sizeof(m->cpu_model))) {
+		/* arm64 has no model name: implementer and part identify it */
+		char impl[32] = "?", part[32] = "?";
+		cpuinfo_field("CPU implementer", impl, sizeof(impl));
+		cpuinfo_field("CPU part", part, sizeof(part));
+		snprintf(m->cpu_model, sizeof(m->cpu_model), "implementer %s part %s", impl, part);
+	}
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		m->cpus_online = (unsigned)CPU_COUNT(&set);
+	else
+		m->cpus_online = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+void manifest_write(struct json *js, const struct manifest *m, unsigned threads)
+{
+	char when[64];
+	time_t now = time(NULL);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	json_obj_begin(js, "manifest");
+	json_str(js, "host", m->host);
+	json_str(js, "cpu_model", m->cpu_model);
+	json_u64(js, "cpus", m->cpus_online);
+	json_str(js, "kernel", m->kernel);
+	json_str(js, "compiler", LB_COMPILER);
+	json_str(js, "cflags", LB_CFLAGS);
+	json_str(js, "sanitizer", LB_SANITIZER[0] ? LB_SANITIZER : "none");
+	json_str(js, "git_commit", LB_GIT_COMMIT);
+	json_str(js, "version", LB_VERSION);
+	json_arr_begin(js, "argv");
+	for (int i = 0; i < bench_cfg.argc; i++)
+		json_str(js, NULL, bench_cfg.argv[i]);
+	json_arr_end(js);
+	json_str(js, "allocator", lb_allocator_name(lb_allocator));
+	json_str(js, "lock", lb_lock_kind_name(lb_lock_default_kind));
+	json_str(js, "rwlock", lb_rwlock_kind_name(lb_rwlock_default_kind));
+	json_str(js, "rcu", lb_rcu_flavour());
+	json_u64(js, "gp_latency_ns", lb_gp_latency_ns);
+	json_bool(js, "oversubscribed", threads > m->cpus_online);
+	json_bool(js, "checks", bench_cfg.check);
+	json_str(js, "date", when);
+	json_obj_end(js);
+}
+
+void manifest_print_version(FILE *out)
+{
+	fprintf(out, "lpibench %s (git %s)\n", LB_VERSION, LB_GIT_COMMIT);
+	fprintf(out, "compiler: %s\ncflags: %s\nsanitizer: %s\nrcu: %s\n", LB_COMPILER, LB_CFLAGS,
+		LB_SANITIZER[0] ? LB_SANITIZER : "none", lb_rcu_flavour());
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * One run: a backend, a workload and a thread count. The driver owns the
+ * threads, the start barrier, the clock and the one measurement loop; the
+ * workload owns only its op.
+ */
+#ifndef LB_RUN_H
+#define LB_RUN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../core/counters.h"
+#include "../structures/store.h"
+#include "../workloads/workload.h"
+#include "manifest.h"
+
+struct run_result {
+	const char *backend;
+	const char *workload;
+	unsigned threads; /* workers started */
+	unsigned nr_timed;
+	unsigned run_index; /* 1-based */
+	double elapsed_s;
+	uint64_t total_ops; /* timed workers' ops in the measured window */
+	double ops_per_sec;
+	double ns_per_op;   /* thread-time per op: elapsed * timed / ops */
+	uint64_t *per_thread_ops;
+	uint64_t get_ok, get_fail;
+	struct lb_counters counters;
+	struct store_stats store;
+	bool verified;
+	char verify_msg[256];
+	bool interrupted;
+	bool timed_out;
+	char json_name[256];
+};
+
+/* Set by SIGINT/SIGTERM: workers stop at their next check. */
+extern volatile sig_atomic_t run_interrupted;
+void run_install_signal_handlers(void);
+
+/* Runs one configuration and writes its results (JSON + CSV row).
+ * Returns 0 ok, 1 verification failed or timed out, 2 setup error. */
+int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsigned threads,
+	    unsigned run_index, const struct manifest *m);
+
+#endif

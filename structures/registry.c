@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <errno.h>
+#include <string.h>
+
+#include "store.h"
+
+#define STORE(name) extern const struct store_ops store_##name##_ops;
+#include "registry.def"
+#undef STORE
+
+const struct store_ops *const store_registry[] = {
+#define STORE(name) &store_##name##_ops,
+#include "registry.def"
+#undef STORE
+	NULL,
+};
+
+const struct store_ops *store_find(const char *name)
+{
+	for (const struct store_ops *const *o = store_registry; *o; o++)
+		if (strcmp((*o)->name, name) == 0)
+			return *o;
+	return NULL;
+}
+
+int store_remove(struct store *s, uint32_t intid)
+{
+	struct lb_irq *irq = s->ops->get(s, intid);
+	if (!irq)
+		return -ENOENT;
+	s->ops->put(s, irq); /* the lookup's reference */
+	s->ops->put(s, irq); /* the mapping's */
+	return 0;
+}
+
+void store_get_stats(struct store *s, struct store_stats *st)
+{
+	st->entries = st->mem_bytes = st->height = st->nodes = STORE_STAT_ABSENT;
+	st->tombstones = st->capacity = st->max_probe = STORE_STAT_ABSENT;
+	s->ops->stats(s, st);
+}

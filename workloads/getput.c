@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Workload `getput`: vCPU-side reference traffic on LPIs.
+ *
+ * Set-up maps --lpis LPIs from INTID 8192 (or spread evenly over
+ * 8192..65535 with --sparse); each mapping holds one reference, as an ITE
+ * does. Each op picks an INTID (uniform, zipf:S or hot:P), gets it, updates
+ * it under its irq lock as the vGIC would (priority and pending state),
+ * and puts it. With --churn=P, P% of ops unmap the LPI (drop the mapping's
+ * reference) and map it again (MAPTI), so frees and failed try-gets really
+ * happen. A churn op owns its LPI's mapping through a per-LPI flag, so two
+ * threads never unmap the same mapping; a thread that finds the flag taken
+ * does an ordinary get/put instead.
+ *
+ * Which LPI each rank of zipf/hot maps to is a seeded shuffle, so the hot
+ * LPIs are not, say, the first ones a list walk meets.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../bench/json.h"
+#include "../core/alloc.h"
+#include "workload.h"
+
+enum getput_dist { DIST_UNIFORM, DIST_ZIPF, DIST_HOT };
+
+static struct {
+	uint64_t lpis;
+	bool sparse;
+	enum getput_dist dist;
+	double zipf_s;
+	double hot_pct;	 /* share of ops on the hot set */
+	uint64_t hot_set; /* LPIs in the hot set; 0 = 1% of --lpis */
+	double churn_pct;
+	char dist_text[64];
+} gp = {.lpis = 4096, .dist = DIST_UNIFORM, .zipf_s = 0.99, .hot_pct = 90, .dist_text = "uniform"};
+
+struct getput_state {
+	uint32_t nr;
+	uint32_t *intid;	/* slot -> INTID */
+	struct lb_irq **mapping; /* slot -> irq holding the mapping reference */
+	atomic_uchar *owned;	/* slot -> churn in progress */
+	uint32_t *rank_slot;	/* zipf/hot rank -> slot (seeded shuffle) */
+	double *zipf_cdf;	/* rank -> cumulative probability */
+	uint32_t hot_n;
+	uint32_t churn_threshold; /* out of 2^32 */
+	uint64_t irq_live_base;
+	atomic_ullong churns, add_enomem;
+};
+
+static int set_lpis(const char *arg)
+{
+	return opt_parse_u64("lpis", arg, 1, LB_NR_LPI_SPACE, &gp.lpis);
+}
+
+static int set_sparse(const char *arg)
+{
+	(void)arg;
+	gp.sparse = true;
+	return 0;
+}
+
+static int set_dist(const char *arg)
+{
+	if (strlen(arg) >= sizeof(gp.dist_text))
+		return opt_error("dist", "too long");
+	if (strcmp(arg, "uniform") == 0) {
+		gp.dist = DIST_UNIFORM;
+	} else if (strncmp(arg, "zipf:", 5) == 0) {
+		gp.dist = DIST_ZIPF;
+		if (opt_parse_double("dist", arg + 5, 0.01, 10, &gp.zipf_s))
+			return -1;
+	} else if (strncmp(arg, "hot:", 4) == 0) {
+		gp.dist = DIST_HOT;
+		if (opt_parse_double("dist", arg + 4, 0, 100, &gp.hot_pct))
+			return -1;
+	} else {
+		return opt_error("dist", "expected uniform, zipf:S or hot:P, got '%s'", arg);
+	}
+	strcpy(gp.dist_text, arg);
+	return 0;
+}
+
+static int set_hot_set(const char *arg)
+{
+	return opt_parse_u64("hot-set", arg, 1, LB_NR_LPI_SPACE, &gp.hot_set);
+}
+
+static int set_churn(const char *arg)
+{
+	return opt_parse_double("churn", arg, 0, 100, &gp.churn_pct);
+}
+
+static const struct bench_opt getput_opts[] = {
+	{"lpis", 0, true, "N", "LPIs mapped (default 4096, at most 57344)", set_lpis, NULL},
+	{"sparse", 0, false, NULL, "spread the LPIs over INTIDs 8192..65535", set_sparse, NULL},
+	{"dist", 0, true, "D", "uniform, zipf:S, or hot:P (P% of ops on the hot set)", set_dist,
+	 NULL},
+	{"hot-set", 0, true, "N", "LPIs in the hot set of hot:P (default 1% of --lpis)",
+	 set_hot_set, NULL},
+	{"churn", 0, true, "P", "P% of ops unmap and remap an LPI (default 0)", set_churn, NULL},
+	{0},
+};
+
+static int getput_validate(void)
+{
+	if (gp.hot_set > gp.lpis)
+		return opt_error("hot-set", "%" PRIu64 " is more than --lpis (%" PRIu64 ")",
+				 gp.hot_set, gp.lpis);
+	return 0;
+}
+
+static void getput_write_params(struct json *js)
+{
+	json_u64(js, "lpis", gp.lpis);
+	json_bool(js, "sparse", gp.sparse);
+	json_str(js, "dist", gp.dist_text);
+	if (gp.dist == DIST_HOT)
+		json_u64(js, "hot_set", gp.hot_set ? gp.hot_set : (gp.lpis + 99) / 100);
+	json_double(js, "churn_pct", gp.churn_pct);
+}
+
+static void getput_free_state(struct getput_state *st)
+{
+	free(st->intid);
+	free(st->mapping);
+	free(st->owned);
+	free(st->rank_slot);
+	free(st->zipf_cdf);
+	free(st);
+}
+
+static int getput_setup(struct wl_ctx *ctx)
+{
+	struct getput_state *st = calloc(1, sizeof(*st));
+	if (!st)
+		return -1;
+	uint32_t n = (uint32_t)gp.lpis;
+	st->nr = n;
+	st->intid = calloc(n, sizeof(*st->intid));
+	st->mapping = calloc(n, sizeof(*st->mapping));
+	st->owned = calloc(n, sizeof(*st->owned));
+	st->rank_slot = calloc(n, sizeof(*st->rank_slot));
+	if (!st->intid || !st->mapping || !st->owned || !st->rank_slot) {
+		getput_free_state(st);
+		return -1;
+	}
+	st->irq_live_base = lb_mem_live_objects(LB_MEM_IRQ);
+	for (uint32_t i = 0; i < n; i++) {
+		st->intid[i] = gp.sparse ? LB_INTID_BASE +
+						   (uint32_t)((uint64_t)i * LB_NR_LPI_SPACE / n)
+					 : LB_INTID_BASE + i;
+		st->rank_slot[i] = i;
+	}
+	/* Seeded Fisher-Yates: rank -> slot. */
+	struct wl_worker rng = {.rng = ctx->seed * 0x9E3779B97F4A7C15ull | 1};
+	for (uint32_t i = n - 1; i > 0; i--) {
+		uint32_t j = wl_rand_below(&rng, i + 1);
+		uint32_t t = st->rank_slot[i];
+		st->rank_slot[i] = st->rank_slot[j];
+		st->rank_slot[j] = t;
+	}
+	if (gp.dist == DIST_ZIPF) {
+		st->zipf_cdf = calloc(n, sizeof(double));
+		if (!st->zipf_cdf) {
+			getput_free_state(st);
+			return -1;
+		}
+		double sum = 0;
+		for (uint32_t r = 0; r < n; r++)
+			sum += 1.0 / pow((double)(r + 1), gp.zipf_s);
+		double acc = 0;
+		for (uint32_t r = 0; r < n; r++) {
+			acc += 1.0 / pow((double)(r + 1), gp.zipf_s) / sum;
+			st->zipf_cdf[r] = acc;
+		}
+		st->zipf_cdf[n - 1] = 1.0;
+	}
+	st->hot_n = (uint32_t)(gp.hot_set ? gp.hot_set : (n + 99) / 100);
+	st->churn_threshold = (uint32_t)(gp.churn_pct / 100.0 * 4294967295.0);
+	for (uint32_t i = 0; i < n; i++) {
+		int rc = ctx->store_ops->add(ctx->store, st->intid[i], &st->mapping[i]);
+		if (rc) {
+			fprintf(stderr, "lpibench: getput: mapping INTID %u failed: %s\n",
+				st->intid[i], strerror(-rc));
+			for (uint32_t j = 0; j < i; j++)
+				store_put(ctx->store, st->mapping[j]);
+			getput_free_state(st);
+			return -1;
+		}
+	}
+	ctx->state = st;
+	return 0;
+}
+
+static uint32_t pick_slot(struct getput_state *st, struct wl_worker *w)
+{
+	switch (gp.dist) {
+	case DIST_ZIPF: {
+		double u = (double)(wl_rand(w) >> 11) * 0x1.0p-53;
+		uint32_t lo = 0, hi = st->nr - 1;
+		while (lo < hi) {
+			uint32_t mid = (lo + hi) / 2;
+			if (st->zipf_cdf[mid] < u)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return st->rank_slot[lo];
+	}
+	case DIST_HOT: {
+		uint64_t r = wl_rand(w);
+		bool hot = (double)(r >> 40) < gp.hot_pct / 100.0 * (double)(1ull << 24);
+		if (hot || st->hot_n >= st->nr)
+			return st->rank_slot[wl_rand_below(w, st->hot_n)];
+		return st->rank_slot[st->hot_n + wl_rand_below(w, st->nr - st->hot_n)];
+	}
+	default:
+		return wl_rand_below(w, st->nr);
+	}
+}
+
+/* Unmap and remap one LPI; the caller owns the slot's flag. */
+static void churn_slot(struct wl_ctx *ctx, struct getput_state *st, uint32_t slot)
+{
+	struct lb_irq *old = st->mapping[slot];
+	if (old) {
+		st->mapping[slot] = NULL;
+		store_put(ctx->store, old);
+	}
+	struct lb_irq *irq = NULL;
+	int rc = ctx->store_ops->add(ctx->store, st->intid[slot], &irq);
+	if (rc == 0)
+		st->mapping[slot] = irq;
+	else
+		atomic_fetch_add_explicit(&st->add_enomem, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&st->churns, 1, memory_order_relaxed);
+}
+
+static int getput_op(struct wl_ctx *ctx, struct wl_worker *w)
+{
+	struct getput_state *st = ctx->state;
+	uint32_t slot = pick_slot(st, w);
+
+	if (st->churn_threshold && (uint32_t)wl_rand(w) < st->churn_threshold) {
+		unsigned char expect = 0;
+		if (atomic_compare_exchange_strong_explicit(&st->owned[slot], &expect, 1,
+							    memory_order_acquire,
+							    memory_order_relaxed)) {
+			churn_slot(ctx, st, slot);
+			atomic_store_explicit(&st->owned[slot], 0, memory_order_release);
+			return WL_CONTINUE;
+		}
+	}
+
+	struct lb_irq *irq = store_get(ctx->store, st->intid[slot]);
+	if (!irq) {
+		w->get_fail++;
+		return WL_CONTINUE;
+	}
+	w->get_ok++;
+	/* What the vGIC does with a looked-up LPI: change state under its lock. */
+	lb_lock(&irq->irq_lock);
+	irq->priority = (uint8_t)(irq->priority + 1);
+	irq->pending_latch = !irq->pending_latch;
+	irq->nr_updates++;
+	lb_unlock(&irq->irq_lock);
+	store_put(ctx->store, irq);
+	return WL_CONTINUE;
+}
+
+static int count_live(struct lb_irq *irq, void *arg)
+{
+	(void)irq;
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+static int getput_verify(struct wl_ctx *ctx, char *msg, size_t len)
+{
+	struct getput_state *st = ctx->state;
+	uint64_t mapped = 0;
+	for (uint32_t i = 0; i < st->nr; i++) {
+		struct lb_irq *irq = st->mapping[i];
+		if (!irq)
+			continue;
+		mapped++;
+		unsigned refs = lb_ref_read(&irq->refcount);
+		if (refs != 1) {
+			snprintf(msg, len, "INTID %u has refcount %u, expected 1 (its mapping)",
+				 irq->intid, refs);
+			return -1;
+		}
+		struct lb_irq *got = store_get(ctx->store, st->intid[i]);
+		if (got != irq) {
+			snprintf(msg, len, "INTID %u: get returned %p, mapped %p", st->intid[i],
+				 (void *)got, (void *)irq);
+			if (got)
+				store_put(ctx->store, got);
+			return -1;
+		}
+		store_put(ctx->store, got);
+	}
+	uint64_t visited = 0;
+	ctx->store_ops->for_each(ctx->store, LB_INTID_BASE, LB_INTID_LIMIT - 1, count_live,
+				 &visited);
+	if (visited != mapped) {
+		snprintf(msg, len, "for_each visited %" PRIu64 " LPIs, %" PRIu64 " are mapped",
+			 visited, mapped);
+		return -1;
+	}
+	lb_rcu_barrier(); /* let deferred frees finish before counting */
+	uint64_t live = lb_mem_live_objects(LB_MEM_IRQ) - st->irq_live_base;
+	if (live != mapped) {
+		snprintf(msg, len, "%" PRIu64 " irq objects alive, %" PRIu64 " mapped (leak)",
+			 live, mapped);
+		return -1;
+	}
+	return 0;
+}
+
+static void getput_report(struct wl_ctx *ctx, struct wl_report *rep)
+{
+	struct getput_state *st = ctx->state;
+	uint64_t churns = atomic_load(&st->churns), enomem = atomic_load(&st->add_enomem);
+	if (rep->out && churns)
+		fprintf(rep->out, "   churn: %" PRIu64 " unmap+remap (%" PRIu64 " remaps failed)\n",
+			churns, enomem);
+	if (rep->js) {
+		json_u64(rep->js, "churns", churns);
+		json_u64(rep->js, "remap_failures", enomem);
+	}
+}
+
+static void getput_teardown(struct wl_ctx *ctx)
+{
+	struct getput_state *st = ctx->state;
+	for (uint32_t i = 0; i < st->nr; i++)
+		if (st->mapping[i])
+			store_put(ctx->store, st->mapping[i]);
+	getput_free_state(st);
+	ctx->state = NULL;
+}
+
+const struct workload_ops workload_getput_ops = {
+	.name = "getput",
+	.desc = "vCPU-side get/put on LPIs (uniform, zipf, hot set), optional map/unmap churn",
+	.opts = getput_opts,
+	.validate = getput_validate,
+	.write_params = getput_write_params,
+	.setup = getput_setup,
+	.op = getput_op,
+	.verify = getput_verify,
+	.report = getput_report,
+	.teardown = getput_teardown,
+};
