@@ -14,6 +14,7 @@
 #include "options.h"
 #include "result.h"
 #include "run.h"
+#include "topo.h"
 
 static void list_backends(void)
 {
@@ -25,6 +26,38 @@ static void list_workloads(void)
 {
 	for (const struct workload_ops *const *w = workload_registry; *w; w++)
 		printf("%-12s %s\n", (*w)->name, (*w)->desc);
+}
+
+/* --plan: where every thread of every run would go; nothing runs. The
+ * workload decides its threads and roles (lpi-stress: injectors and vCPUs),
+ * so each configuration is set up on the first backend and torn down. */
+static int plan(const struct workload_ops *wl)
+{
+	struct topo_plan_run runs[BENCH_MAX_LIST];
+	char first[sizeof(bench_cfg.backends)];
+	strcpy(first, bench_cfg.backends);
+	first[strcspn(first, ",")] = 0;
+	const struct store_ops *b = store_find(first);
+	lb_rcu_register_thread();
+	for (unsigned t = 0; t < bench_cfg.nr_threads; t++) {
+		struct store_cfg scfg = {0};
+		struct wl_ctx ctx = {.store_ops = b,
+				     .nr_threads = bench_cfg.threads[t],
+				     .nr_timed = bench_cfg.threads[t],
+				     .seed = bench_cfg.seed};
+		ctx.store = b->create(&scfg);
+		if (!ctx.store || wl->setup(&ctx)) {
+			fprintf(stderr, "lpibench: --plan: cannot set up the workload\n");
+			return 2;
+		}
+		runs[t] = (struct topo_plan_run){ctx.nr_threads, ctx.vcpu_first, ctx.nr_vcpu};
+		if (wl->teardown)
+			wl->teardown(&ctx);
+		b->destroy(ctx.store);
+	}
+	lb_rcu_barrier();
+	lb_rcu_unregister_thread();
+	return topo_plan_main(runs, bench_cfg.nr_threads, stdout);
 }
 
 int main(int argc, char **argv)
@@ -52,7 +85,13 @@ int main(int argc, char **argv)
 	const struct workload_ops *wl = workload_find(bench_cfg.workload);
 	if (wl->validate && wl->validate())
 		return 2;
+	if (topo_validate())
+		return 2;
+	if (topo_plan_requested())
+		return plan(wl);
 	if (result_check_out_dir(bench_cfg.out_dir))
+		return 2;
+	if (topo_bind_memory())
 		return 2;
 
 	struct manifest m;
@@ -68,14 +107,6 @@ int main(int argc, char **argv)
 		const struct store_ops *b = store_find(name);
 		for (unsigned t = 0; t < bench_cfg.nr_threads && !run_interrupted; t++) {
 			unsigned threads = bench_cfg.threads[t];
-			if (threads > m.cpus_online)
-				fprintf(stderr,
-					"lpibench: warning: %u threads on %u CPUs: oversubscribed. "
-					"The kernel's LPI locks are raw spinlocks that are never "
-					"preempted; here a preempted holder makes waiters burn time "
-					"slices, so spinning locks measure the scheduler as much as "
-					"the design (see --lock=spin-yield|mutex).\n",
-					threads, m.cpus_online);
 			for (unsigned run = 1; run <= bench_cfg.runs && !run_interrupted; run++) {
 				int rc = run_one(b, wl, threads, run, &m);
 				if (rc > status)

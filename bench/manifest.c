@@ -11,6 +11,7 @@
 #include "../core/sync.h"
 #include "buildinfo.h"
 #include "config.h"
+#include "topo.h"
 
 /* First "key : value" line of /proc/cpuinfo whose key matches. */
 static bool cpuinfo_field(const char *key, char *out, size_t len)
@@ -84,6 +85,7 @@ void manifest_write(struct json *js, const struct manifest *m, unsigned threads)
 	json_bool(js, "oversubscribed", threads > m->cpus_online);
 	json_bool(js, "checks", bench_cfg.check);
 	json_str(js, "date", when);
+	topo_write_json(js);
 	json_obj_end(js);
 }
 

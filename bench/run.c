@@ -26,6 +26,7 @@
 #include "config.h"
 #include "json.h"
 #include "result.h"
+#include "topo.h"
 
 enum { PHASE_WARMUP, PHASE_MEASURE, PHASE_STOP };
 
@@ -92,7 +93,12 @@ static void *worker_main(void *arg)
 	uint64_t quota = timed ? r->ctx.ops_per_thread : 0;
 	uint64_t n = 0;
 	int seen = PHASE_WARMUP;
+	unsigned id = bw->w.id;
+	bool vcpu = id >= r->ctx.vcpu_first && id < r->ctx.vcpu_first + r->ctx.nr_vcpu;
 
+	/* Bind first, so what the thread allocates lands on its node. */
+	topo_bind_worker(id, vcpu ? TOPO_ROLE_VCPU : TOPO_ROLE_GENERIC,
+			 vcpu ? id - r->ctx.vcpu_first : id);
 	lb_rcu_register_thread();
 	bw->init_rc = wl->thread_init ? wl->thread_init(&r->ctx, &bw->w) : 0;
 	pthread_barrier_wait(&r->start);
@@ -235,6 +241,7 @@ static void write_json(struct json *js, struct run_result *res, struct bench_run
 	json_u64_or_null(js, "max_probe", res->store.max_probe);
 	json_obj_end(js);
 	write_params(js, "params", r->wl, res->threads);
+	topo_write_placement_json(js);
 	json_obj_begin(js, "workload_results");
 	if (r->wl->report) {
 		struct wl_report rep = {.out = NULL, .js = js, .elapsed_s = res->elapsed_s};
@@ -247,6 +254,21 @@ static void write_json(struct json *js, struct run_result *res, struct bench_run
 	json_bool(js, "timed_out", res->timed_out);
 	manifest_write(js, m, res->threads);
 	json_obj_end(js);
+}
+
+/* Said once per thread count: the workload decides how many threads run. */
+static void warn_oversubscribed(unsigned threads, const struct manifest *m)
+{
+	static unsigned warned_for;
+	if (threads <= m->cpus_online || warned_for == threads)
+		return;
+	warned_for = threads;
+	fprintf(stderr,
+		"lpibench: warning: %u threads on %u CPUs: oversubscribed. The kernel's LPI "
+		"locks are raw spinlocks whose holders are never preempted; here a preempted "
+		"holder makes waiters burn time slices, so spinning locks measure the scheduler "
+		"as much as the design (see --lock=spin-yield|mutex).\n",
+		threads, m->cpus_online);
 }
 
 static void print_summary(struct run_result *res, struct bench_run *r, const struct manifest *m)
@@ -424,6 +446,11 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 	threads = r.ctx.nr_threads; /* the workload may define its own */
 	if (r.ctx.nr_timed > threads)
 		r.ctx.nr_timed = threads;
+	warn_oversubscribed(threads, m);
+	if (topo_run_begin(threads)) {
+		fprintf(stderr, "lpibench: cannot place %u threads\n", threads);
+		exit(2);
+	}
 	bool quota = r.ctx.quota_run || bench_cfg.ops;
 
 	r.workers = calloc(threads, sizeof(*r.workers));
@@ -469,6 +496,8 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(r.workers[i].thread, NULL);
 	res.interrupted = run_interrupted;
+	struct topo_run_report placement;
+	topo_run_check(&placement);
 
 	if (quota) {
 		/* Selftest timing: until the last timed worker finished. */

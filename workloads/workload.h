@@ -55,6 +55,10 @@ struct wl_ctx {
 	uint64_t ops_per_thread; /* driver quota per worker from --ops; 0 = none */
 	bool quota_run;		 /* setup sets it when its timed workers end the
 				  * run themselves (op returns WL_DONE) */
+	/* Roles, for placement (--vcpu-place): workers [vcpu_first,
+	 * vcpu_first + nr_vcpu) are vCPU threads; the rest are generic
+	 * (injectors, get/put workers). Setup sets them; default none. */
+	unsigned vcpu_first, nr_vcpu;
 	void *state;		 /* the workload's */
 };
 
