@@ -9,8 +9,11 @@
 
 #include "../core/alloc.h"
 #include "../core/sync.h"
+#include "arch.h"
 #include "buildinfo.h"
 #include "config.h"
+#include "measure.h"
+#include "measure_report.h"
 #include "topo.h"
 
 /* First "key : value" line of /proc/cpuinfo whose key matches. */
@@ -84,8 +87,46 @@ void manifest_write(struct json *js, const struct manifest *m, unsigned threads)
 	json_u64(js, "gp_latency_ns", lb_gp_latency_ns);
 	json_bool(js, "oversubscribed", threads > m->cpus_online);
 	json_bool(js, "checks", bench_cfg.check);
+	const struct arch_info *a = arch_get();
+	json_obj_begin(js, "arch");
+	json_str(js, "machine", a->machine);
+	json_str(js, "atomics", a->atomics);
+	json_str(js, "atomics_path", a->atomics_path);
+	json_str(js, "lock_atomics", a->lock_atomics);
+	if (a->lse < 0)
+		json_null(js, "cpu_lse");
+	else
+		json_bool(js, "cpu_lse", a->lse);
+	if (a->midr_valid) {
+		char midr[16];
+		snprintf(midr, sizeof(midr), "0x%08x", a->midr);
+		json_str(js, "midr", midr);
+	} else {
+		json_null(js, "midr");
+	}
+	json_str(js, "vendor", a->vendor);
+	json_str(js, "cpu", a->cpu);
+	json_u64(js, "timer_hz", a->timer_hz);
+	json_obj_end(js);
 	json_str(js, "date", when);
 	topo_write_json(js);
+	/* Measurement: the clocks (each one's resolution and read cost), the
+	 * settings that shape results, and the measurement options. */
+	measure_json_clock(js, "clock");
+	measure_json_env(js, "env", &measure_env);
+	json_obj_begin(js, "measure");
+	json_str(js, "clock_requested", clk_source_name(measure_cfg.clock));
+	if (measure_cfg.sample_auto)
+		json_str(js, "sample", "auto");
+	else
+		json_u64(js, "sample", measure_cfg.sample_every); /* 0: off */
+	json_double(js, "sample_budget", SAMP_BUDGET);
+	json_double(js, "timing_cost_ns", measure_timing_cost_ns);
+	json_str(js, "perf", measure_cfg.perf == PERF_MODE_OFF ? "off" : "auto");
+	json_u64(js, "interval_ms", measure_cfg.interval_ms);
+	json_double(js, "until_ci_pct", measure_cfg.until_ci_pct);
+	json_u64(js, "max_runs", measure_cfg.max_runs);
+	json_obj_end(js);
 	json_obj_end(js);
 }
 
@@ -94,4 +135,5 @@ void manifest_print_version(FILE *out)
 	fprintf(out, "lpibench %s (git %s)\n", LB_VERSION, LB_GIT_COMMIT);
 	fprintf(out, "compiler: %s\ncflags: %s\nsanitizer: %s\nrcu: %s\n", LB_COMPILER, LB_CFLAGS,
 		LB_SANITIZER[0] ? LB_SANITIZER : "none", lb_rcu_flavour());
+	arch_print_version(out);
 }

@@ -358,12 +358,14 @@ int topo_bind_memory(void)
 		return 0;
 	if (bind_memory_to(topo_mem_node) == 0)
 		return 0;
+	int err = errno;
 	main_mem_failed = true;
 	if (!warned_mem) {
 		warned_mem = true;
 		fprintf(stderr, "lpibench: warning: cannot bind memory to NUMA node %d: %s\n",
-			topo_mem_node, strerror(errno));
+			topo_mem_node, strerror(err));
 	}
+	errno = err; /* callers tell "unsupported" (ENOSYS) from a refusal */
 	return -1;
 }
 

@@ -43,20 +43,33 @@ else()
   set(LB_ATOMICS_BUILD "n/a (${CMAKE_SYSTEM_PROCESSOR})")
 endif()
 
+set(LB_STATIC_LINK 0)
 if(LB_STATIC)
+  set(LB_STATIC_LINK 1)
   if(LB_SANITIZE)
     message(FATAL_ERROR "LB_STATIC and LB_SANITIZE cannot be combined")
   endif()
-  add_library(lb_udev_stubs STATIC ${CMAKE_CURRENT_LIST_DIR}/udev_stubs.c)
+  # The stand-ins go in as an object file, which the linker takes whole
+  # wherever it stands on the line; an archive before libhwloc.a would be
+  # passed over.
+  add_library(lb_udev_stubs OBJECT ${CMAKE_CURRENT_LIST_DIR}/udev_stubs.c)
   # pkg-config --static adds each library's private dependencies (hwloc:
-  # -lm -ludev -lpthread); -ludev becomes the stand-ins.
+  # -lm -ludev -lpthread); -ludev is what the stand-ins replace.
   foreach(dep LB_CK LB_URCU LB_URCU_CDS LB_HWLOC LB_JEMALLOC)
     if(${dep}_FOUND)
       set(libs ${${dep}_STATIC_LIBRARIES})
-      list(TRANSFORM libs REPLACE "^udev$" lb_udev_stubs)
+      list(REMOVE_ITEM libs udev)
       target_link_directories(lb_deps INTERFACE ${${dep}_STATIC_LIBRARY_DIRS})
       target_link_libraries(lb_deps INTERFACE ${libs})
     endif()
   endforeach()
-  target_link_options(lb_deps INTERFACE -static)
+  target_link_libraries(lb_deps INTERFACE $<TARGET_OBJECTS:lb_udev_stubs>)
+  # jemalloc defines malloc, free, calloc and realloc, and so does glibc's
+  # malloc.o, which a static link pulls in for __libc_calloc/__libc_free
+  # (core/alloc.c's --alloc=libc path). The first definition wins:
+  # libjemalloc.a comes before libc.a, so malloc is jemalloc's and
+  # __libc_* stay glibc's, as with dynamic linking, where jemalloc
+  # interposes malloc. Duplicate symbols in our own code are still caught
+  # by the dynamically linked native build.
+  target_link_options(lb_deps INTERFACE -static -Wl,--allow-multiple-definition)
 endif()

@@ -14,8 +14,7 @@ struct udev_device;
 
 struct udev *udev_new(void);
 struct udev *udev_unref(struct udev *udev);
-struct udev_device *udev_device_new_from_subsystem_sysname(struct udev *udev,
-							   const char *subsystem,
+struct udev_device *udev_device_new_from_subsystem_sysname(struct udev *udev, const char *subsystem,
 							   const char *sysname);
 const char *udev_device_get_property_value(struct udev_device *dev, const char *key);
 struct udev_device *udev_device_unref(struct udev_device *dev);
@@ -31,8 +30,7 @@ struct udev *udev_unref(struct udev *udev)
 	return NULL;
 }
 
-struct udev_device *udev_device_new_from_subsystem_sysname(struct udev *udev,
-							   const char *subsystem,
+struct udev_device *udev_device_new_from_subsystem_sysname(struct udev *udev, const char *subsystem,
 							   const char *sysname)
 {
 	(void)udev;

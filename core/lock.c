@@ -163,7 +163,17 @@ static void tas_unlock(struct lb_lock *l)
 
 static bool ticket_try(struct lb_lock *l)
 {
+#ifdef CK_F_SPINLOCK_TICKET_TRYLOCK
 	return ck_spinlock_ticket_trylock(&l->u.ticket);
+#else
+	/* ck has a ticket trylock only on x86: take the next ticket only if
+	 * it is the one being served. */
+	unsigned int pos = ck_pr_load_uint(&l->u.ticket.position);
+	if (!ck_pr_cas_uint(&l->u.ticket.next, pos, pos + 1))
+		return false;
+	ck_pr_fence_lock();
+	return true;
+#endif
 }
 
 static void ticket_lock(struct lb_lock *l)

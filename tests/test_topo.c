@@ -466,11 +466,13 @@ static void test_bind_here(void)
 		free(buf);
 	}
 
-	/* Memory binding to node 0 works here (one node). */
+	/* Memory binding to node 0 works here (one node), unless the kernel
+	 * has no mbind at all (qemu-user, kernels without NUMA: ENOSYS). */
 	topo_reset();
 	CHECK(opt("mem-node", "0") == 0);
 	CHECK(topo_validate() == 0);
-	CHECK(topo_bind_memory() == 0);
+	int rc = topo_bind_memory();
+	CHECKF(rc == 0 || errno == ENOSYS, "topo_bind_memory: %d (%s)", rc, strerror(errno));
 	topo_reset();
 }
 
