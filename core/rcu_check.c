@@ -77,7 +77,7 @@ static void wait_for_readers(void)
 void rcu_impl_synchronize(void)
 {
 	pthread_mutex_lock(&gp_mutex);
-	atomic_thread_fence(memory_order_seq_cst);
+	lb_rcu_check_fence();
 	for (int phase = 0; phase < 2; phase++) {
 		atomic_fetch_xor_explicit(&lb_rcu_gp_ctr, LB_RCU_PHASE, memory_order_seq_cst);
 		wait_for_readers();

@@ -95,7 +95,7 @@ static void list_put(struct store *s, struct lb_irq *irq)
 		return;
 	}
 	lb_list_del_init(&irq->lpi_list);
-	l->count--;
+	LB_WRITE_ONCE(l->count, l->count - 1);
 	lb_unlock(&l->lock);
 	irq_free_now(irq);
 }
@@ -119,7 +119,7 @@ static int list_add(struct store *s, uint32_t intid, struct lb_irq **out)
 		lb_ref_get(&irq->refcount);
 	} else {
 		lb_list_add_tail(&fresh->lpi_list, &l->head);
-		l->count++;
+		LB_WRITE_ONCE(l->count, l->count + 1);
 	}
 	lb_unlock(&l->lock);
 	if (irq) {
