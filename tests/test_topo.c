@@ -7,6 +7,7 @@
  * Then, on this machine, two workers are bound compact and must be seen
  * running on two different CPUs, recorded as bound.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>

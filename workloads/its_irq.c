@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The MSI path and the vCPU side: translation, pending state, queueing on a
+ * vCPU's list, and the guest's acknowledgement.
+ *
+ * Injection (KVM's vgic_its_inject_msi):
+ *  1. cached translation: cache lookup, which returns the irq referenced;
+ *     set pending under irq_lock and queue; drop the reference.
+ *  2. on a miss: take its_lock, resolve through the tables (ITS enabled,
+ *     device, ITE, mapped collection), insert into the cache, set pending
+ *     and queue, still under its_lock. As in KVM, no extra reference is
+ *     taken there: the ITE's reference cannot go while its_lock is held.
+ *
+ * Queueing: irq_lock, then the target's ap_list_lock. The lock order is
+ * ap_list_lock > irq_lock, so the irq lock is dropped, both are taken in
+ * order, and the decision is re-made: if the irq got queued or retargeted
+ * meanwhile, start over. The list's reference is taken with both held.
+ *
+ * Acknowledgement: the guest takes every irq off its list (ap_list_lock,
+ * then each irq_lock), clears pending and drops the list's reference. A
+ * retargeted irq is simply acknowledged where it is; KVM would migrate it
+ * to its new vCPU's list on the next list prune (not modelled: the guest
+ * here acknowledges everything it is given).
+ *
+ * Context: every function here runs on a registered RCU thread outside a
+ * read section.
+ */
+#include <errno.h>
+
+#include "its_impl.h"
+
+/* Where irq should be queued now, or NULL (KVM's vgic_target_oracle for a
+ * software edge LPI). Context: irq_lock held. */
+static inline struct lb_vcpu *its_oracle(const struct lb_irq *irq)
+{
+	return irq->pending_latch && irq->enabled ? irq->target_vcpu : NULL;
+}
+
+enum its_inject_result its_queue_irq_unlock(struct lb_irq *irq)
+{
+	struct lb_vcpu *target;
+	for (;;) {
+		target = its_oracle(irq);
+		if (irq->vcpu || !target) {
+			enum its_inject_result r = irq->vcpu ? ITS_INJ_COALESCED : ITS_INJ_HELD;
+			lb_unlock(&irq->irq_lock);
+			return r;
+		}
+		lb_unlock(&irq->irq_lock);
+		lb_lock(&target->ap_list_lock);
+		lb_lock(&irq->irq_lock);
+		/* Recheck: between the two lock sections someone may have queued
+		 * it, acknowledged it, disabled it or moved it elsewhere. */
+		if (lb_likely(!irq->vcpu && its_oracle(irq) == target))
+			break;
+		lb_unlock(&irq->irq_lock);
+		lb_unlock(&target->ap_list_lock);
+		lb_lock(&irq->irq_lock);
+	}
+	lb_ref_get(&irq->refcount); /* the list's; the caller holds another */
+	lb_list_add_tail(&irq->ap_list, &target->ap_list_head);
+	irq->vcpu = target;
+	target->queued++;
+	atomic_fetch_add_explicit(&target->nr_queued, 1, memory_order_relaxed);
+	lb_unlock(&irq->irq_lock);
+	lb_unlock(&target->ap_list_lock);
+	return ITS_INJ_QUEUED;
+}
+
+void its_apply_lpi_config(struct its_vm *vm, struct lb_irq *irq, struct lb_vcpu *only_target)
+{
+	uint8_t cfg = its_lpi_config(vm, irq->intid);
+	uint8_t prio = (uint8_t)(cfg & ITS_PROP_PRIO_MASK);
+	bool enabled = cfg & ITS_PROP_ENABLE;
+	irq_check(irq);
+	lb_lock(&irq->irq_lock);
+	if ((only_target && irq->target_vcpu != only_target) ||
+	    (irq->priority == prio && irq->enabled == enabled)) {
+		lb_unlock(&irq->irq_lock);
+		return;
+	}
+	irq->priority = prio;
+	irq->enabled = enabled;
+	irq->nr_updates++;
+	its_queue_irq_unlock(irq); /* newly enabled and pending: deliver now */
+}
+
+void its_update_affinity(struct lb_irq *irq, struct lb_vcpu *vcpu)
+{
+	irq_check(irq);
+	lb_lock(&irq->irq_lock);
+	irq->target_vcpu = vcpu;
+	lb_unlock(&irq->irq_lock);
+}
+
+/* Context: its_lock held. Returns 0 with *out mapped by an ITE (no extra
+ * reference), or -EBUSY (ITS disabled), -ENODEV, -ENOENT, -ENXIO. */
+static int its_resolve_locked(struct its *its, uint32_t devid, uint32_t eventid,
+			      struct lb_irq **out)
+{
+	if (!its->enabled)
+		return -EBUSY;
+	struct its_device *dev = its_find_device(its, devid);
+	if (!dev)
+		return -ENODEV;
+	struct its_ite *ite = its_find_ite_in(dev, eventid);
+	if (!ite)
+		return -ENOENT;
+	if (!its_collection_mapped(ite->collection))
+		return -ENXIO;
+	*out = ite->irq;
+	return 0;
+}
+
+enum its_inject_result its_inject(struct its *its, uint32_t devid, uint32_t eventid,
+				  struct its_inject_stats *st)
+{
+	struct cache *c = its->cache;
+	enum its_inject_result r;
+	struct lb_irq *irq = c->ops->lookup(c, its, devid, eventid);
+	if (irq) {
+		st->hits++;
+		LB_COUNT(LB_C_CACHE_HIT);
+		irq_check(irq);
+		lb_lock(&irq->irq_lock);
+		irq->pending_latch = true;
+		r = its_queue_irq_unlock(irq);
+		store_put(its->vm->store, irq);
+	} else {
+		st->misses++;
+		LB_COUNT(LB_C_CACHE_MISS);
+		pthread_mutex_lock(&its->its_lock);
+		if (its_resolve_locked(its, devid, eventid, &irq) == 0) {
+			irq_check(irq);
+			c->ops->insert(c, its, devid, eventid, irq);
+			lb_lock(&irq->irq_lock);
+			irq->pending_latch = true;
+			r = its_queue_irq_unlock(irq);
+		} else {
+			r = ITS_INJ_UNMAPPED;
+		}
+		pthread_mutex_unlock(&its->its_lock);
+	}
+	st->result[r]++;
+	return r;
+}
+
+unsigned its_vcpu_drain(struct its_vm *vm, struct lb_vcpu *vcpu)
+{
+	unsigned n = 0;
+	lb_lock(&vcpu->ap_list_lock);
+	while (!lb_list_empty(&vcpu->ap_list_head)) {
+		struct lb_irq *irq = lb_list_entry(vcpu->ap_list_head.next, struct lb_irq, ap_list);
+		irq_check(irq);
+		lb_lock(&irq->irq_lock);
+		if (lb_unlikely(irq->vcpu != vcpu))
+			vcpu->bugs++;
+		lb_list_del_init(&irq->ap_list);
+		irq->vcpu = NULL;
+		irq->pending_latch = false;
+		lb_unlock(&irq->irq_lock);
+		/* The list's reference, under ap_list_lock as KVM's prune does
+		 * (ap_list_lock > store lock). */
+		store_put(vm->store, irq);
+		n++;
+	}
+	if (n) {
+		vcpu->drained += n;
+		atomic_fetch_sub_explicit(&vcpu->nr_queued, n, memory_order_relaxed);
+	}
+	lb_unlock(&vcpu->ap_list_lock);
+	return n;
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * What the workloads built on the ITS model share (lpi-stress, its-churn):
+ * their options, the selftest's set-up, the injector and vCPU ops, the
+ * verification and the report.
+ *
+ * Threads (roles by worker id, set by lpistress_setup):
+ *   [0, d)           injectors, one per device, timed: each signals every
+ *                    event of its device -i times, one injection per op,
+ *                    then returns WL_DONE (the run ends when all are done)
+ *   [d, d + v)       vCPUs: each acknowledges its list, like the guest
+ *   [d + v, ...)     extra helpers a workload asks for (its-churn's
+ *                    command thread)
+ *
+ * Options are shared through LPISTRESS_OPTS so that both workloads'
+ * tables parse into the same settings (the driver keeps the first table
+ * that declares a name, so entries must be identical).
+ */
+#ifndef LB_LPISTRESS_H
+#define LB_LPISTRESS_H
+
+#include <stdint.h>
+
+#include "cache.h"
+#include "its.h"
+#include "its_mix.h"
+#include "workload.h"
+
+/* --kernel=: which (store backend, translation cache) a kernel had. */
+struct lpistress_kernel {
+	const char *name;
+	const char *backend;
+	const char *cache;
+	const char *what;
+};
+extern const struct lpistress_kernel lpistress_kernels[];
+
+struct lpistress_opts {
+	uint64_t vcpus, devices, events, iterations, nr_its, inject_cost_ns;
+	const char *cache; /* --cache, or NULL: per --kernel, else xa */
+	const struct lpistress_kernel *kernel;
+};
+extern struct lpistress_opts lpistress_opt;
+
+int lpistress_set_vcpus(const char *arg);
+int lpistress_set_devices(const char *arg);
+int lpistress_set_events(const char *arg);
+int lpistress_set_iterations(const char *arg);
+int lpistress_set_cache(const char *arg);
+int lpistress_set_its(const char *arg);
+int lpistress_set_inject_cost(const char *arg);
+int lpistress_set_kernel(const char *arg);
+
+/* clang-format off */
+#define LPISTRESS_OPTS                                                                             \
+	{"vcpus", 'v', true, "N", "vCPUs, one thread each (default 1)",                            \
+	 lpistress_set_vcpus, NULL},                                                               \
+	{"devices", 'd', true, "N", "devices, one injector thread each (default 1)",               \
+	 lpistress_set_devices, NULL},                                                             \
+	{"events", 'e', true, "N", "events (LPIs) per device (default 16)",                        \
+	 lpistress_set_events, NULL},                                                              \
+	{"iterations", 'i', true, "N", "times each event is signalled (default 1000)",             \
+	 lpistress_set_iterations, NULL},                                                          \
+	{"cache", 0, true, "NAME",                                                                 \
+	 "translation cache: lru, usage-rcu, usage-callrcu, rwlock, xa, none "                     \
+	 "(default: --kernel's, else xa)", lpistress_set_cache, NULL},                             \
+	{"its", 0, true, "N", "ITSes; device n is on ITS n mod N (default 1)",                     \
+	 lpistress_set_its, NULL},                                                                 \
+	{"inject-cost", 0, true, "TIME",                                                           \
+	 "busy-wait per injection standing in for the ioctl (default 0, e.g. 1us)",                \
+	 lpistress_set_inject_cost, NULL},                                                         \
+	{"kernel", 0, true, "v6.8|v6.9|v6.10",                                                     \
+	 "the (backend, cache) of that kernel: v6.8 list+lru, v6.9 xa+lru, v6.10 xa+xa",           \
+	 lpistress_set_kernel, NULL}
+/* clang-format on */
+
+struct lpistress_injector {
+	struct its *its;
+	uint32_t devid;
+	uint32_t next_event;
+	uint64_t iter, injections;
+	uint64_t first_ns, done_ns; /* this injector's first op and completion */
+	bool done;
+	struct its_inject_stats st;
+} lb_cacheline_aligned;
+
+struct lpistress_state {
+	struct its_vm *vm;
+	struct its_layout layout;
+	const struct cache_ops *cache;
+	unsigned nr_inj, vcpu_base, extra_base; /* role boundaries (worker ids) */
+	struct lpistress_injector *inj;
+	void *inj_raw;
+	size_t inj_bytes;
+	unsigned cpus;
+	bool oversubscribed;
+	void *extra; /* the workload's own */
+};
+
+/* Context: main thread, after parsing. Sets the backend per --kernel
+ * when --backend was not given. */
+int lpistress_validate(void);
+void lpistress_write_params(struct json *js);
+/* Builds the VM on ctx->store as the selftest's guest does, sets
+ * nr_threads = d + v + extra, nr_timed = d, quota_run. Returns 0 or -1. */
+int lpistress_setup(struct wl_ctx *ctx, unsigned extra_threads);
+int lpistress_thread_init(struct wl_ctx *ctx, struct wl_worker *w);
+int lpistress_inject_op(struct wl_ctx *ctx, struct wl_worker *w);
+int lpistress_vcpu_op(struct wl_ctx *ctx, struct wl_worker *w);
+/* Context: quiescent. Acknowledges what is left queued, then checks the
+ * model's invariants and the injection accounting. */
+int lpistress_verify(struct wl_ctx *ctx, char *msg, size_t len);
+/* The Rate line, cache figures and injection outcomes. */
+void lpistress_report(struct wl_ctx *ctx, struct wl_report *rep);
+void lpistress_teardown(struct wl_ctx *ctx);
+
+#endif
