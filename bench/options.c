@@ -435,3 +435,21 @@ void options_usage(FILE *out)
 	}
 	fprintf(out, "\nExit status: 0 ok, 1 run failed (verification), 2 bad input.\n");
 }
+
+/* Forget which options were given and any pending action, and getopt's own
+ * state (tests and fuzzing parse many command lines in one process). The
+ * settings the options wrote stay: bench_cfg and the modules' variables
+ * are their owners' to restore (topo_reset, faults_reset...). */
+void options_reset(void)
+{
+	for (unsigned i = 0; i < nr_entries; i++)
+		entries[i].given = false;
+	pending_action = BENCH_RUN;
+	/* optind = 0 makes glibc's getopt re-initialise, dropping a pointer
+	 * into the previous argv left by a parse that stopped inside a
+	 * cluster of short options ("-qZ"). */
+	static char *const none[] = {"lpibench", NULL};
+	optind = 0;
+	opterr = 0;
+	getopt(1, none, "");
+}

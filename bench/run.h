@@ -15,6 +15,9 @@
 #include "../structures/store.h"
 #include "../workloads/workload.h"
 #include "manifest.h"
+#include "perf.h"
+#include "sampling.h"
+#include "timeline.h"
 
 struct run_result {
 	const char *backend;
@@ -25,13 +28,23 @@ struct run_result {
 	double elapsed_s;
 	uint64_t total_ops; /* timed workers' ops in the measured window */
 	double ops_per_sec;
-	double ns_per_op;   /* thread-time per op: elapsed * timed / ops */
+	double ns_per_op; /* thread-time per op: elapsed * timed / ops */
 	uint64_t *per_thread_ops;
 	uint64_t get_ok, get_fail;
-	struct lb_counters counters;
+	struct lb_counters counters;	     /* sum of thread_counters */
+	struct lb_counters *thread_counters; /* per worker, [threads] */
+	bool counter_present[LB_C_NR];	     /* false: reported absent (null) */
+	struct samp_thread *latency;	     /* merged; NULL when sampling is off */
+	unsigned sample_base;		     /* N for one op type; 0 = no timing */
+	unsigned *sample_every;		     /* per worker: the N it used */
+	struct perf_result perf;	     /* summed over workers */
+	struct perf_result *thread_perf;     /* per worker */
+	struct timeline *timeline;	     /* NULL without --interval */
+	uint64_t window_ns[2];		     /* measured window, timeline clock */
 	struct store_stats store;
 	bool verified;
 	char verify_msg[256];
+	unsigned outside_window; /* workers that never saw the window open */
 	bool interrupted;
 	bool timed_out;
 	char json_name[256];
@@ -41,9 +54,17 @@ struct run_result {
 extern volatile sig_atomic_t run_interrupted;
 void run_install_signal_handlers(void);
 
-/* Runs one configuration and writes its results (JSON + CSV row).
- * Returns 0 ok, 1 verification failed or timed out, 2 setup error. */
+/* What the driver's repetition loop needs from one run. */
+struct run_outcome {
+	double ops_per_sec;
+	bool complete; /* written, verified, neither interrupted nor timed out */
+	char json_name[256];
+};
+
+/* Runs one configuration and writes its results (JSON + CSV row); fills
+ * *out. Returns 0 ok, 1 verification failed or timed out, 2 setup error.
+ * Context: main thread; measure_setup() has run. */
 int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsigned threads,
-	    unsigned run_index, const struct manifest *m);
+	    unsigned run_index, const struct manifest *m, struct run_outcome *out);
 
 #endif

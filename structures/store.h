@@ -38,6 +38,19 @@
 #define STORE_CAP_DEFERRED_FREE	 (1u << 2) /* frees wait for a grace period */
 #define STORE_CAP_GLOBAL_LOCK	 (1u << 3) /* every op takes one global lock */
 #define STORE_CAP_FIXED_CAPACITY (1u << 4) /* preallocated for the whole INTID space */
+/*
+ * Not a store: the harness's baseline (structures/store_null.c). There is
+ * no index: every valid INTID maps to one fixed irq, on which the store
+ * holds a reference of its own, so it is never freed while the store
+ * exists. add and get take a reference on it, put drops one; invalid
+ * INTIDs are rejected as everywhere. What such a backend cannot keep from
+ * the reference rules above, and the suites must not expect of it:
+ * distinct objects per INTID (nor irq->intid == the INTID asked for),
+ * absent INTIDs (get finds every valid one), an irq allocated by add
+ * (never -ENOMEM, no irq object accounted per mapping), freeing at the
+ * last put, for_each visits (it visits nothing), and entries (absent).
+ */
+#define STORE_CAP_NULL (1u << 5)
 
 struct store;
 

@@ -32,11 +32,15 @@
 #include <stdio.h>
 
 #include "../bench/option.h"
+#include "../core/counters.h"
 #include "../structures/store.h"
 
 struct json;
 
 enum { WL_CONTINUE = 0, WL_DONE = 1 };
+
+/* A counter (core/counters.h) as a bit of workload_ops.counters_never. */
+#define WL_COUNTER(c) (1u << (c))
 
 /* Per worker; workloads may keep private state in priv. */
 struct wl_worker {
@@ -73,6 +77,14 @@ struct workload_ops {
 	const char *name;
 	const char *desc;
 	const struct bench_opt *opts; /* workload-specific options, {0}-terminated */
+	/*
+	 * Counters that neither this workload's code nor the model it drives
+	 * can bump (WL_COUNTER bits); the store's own are decided by its caps.
+	 * A counter that nothing on a run's path can bump is reported absent
+	 * (null), not 0 (bench/run.c, counter_present). 0, the default:
+	 * the workload may bump any, so nothing is reported absent for it.
+	 */
+	uint32_t counters_never;
 	/* Check option combinations; print a message and return -1 if bad. */
 	int (*validate)(void);
 	/* Write every workload parameter as members of the JSON "params". */

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * libFuzzer target: topology descriptions (--topology). The input is an
+ * hwloc XML document if it starts with '<' (after blanks), written to a
+ * temporary FILE.xml and passed by path, else a synthetic string passed as
+ * --topology=synthetic:INPUT; an optional first line "place=POLICY" adds
+ * --place=POLICY. With --plan, as a user would: options_parse() and
+ * topo_validate() must accept or reject with one clear message
+ * (fuzz_common.h); an accepted topology is then planned for two runs and
+ * written as JSON, which walks the whole model built from it.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench/config.h"
+#include "bench/json.h"
+#include "bench/options.h"
+#include "bench/topo.h"
+#include "fuzz_common.h"
+
+static struct bench_config cfg0;
+static char xml_path[64];
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!xml_path[0]) {
+		cfg0 = bench_cfg;
+		snprintf(xml_path, sizeof(xml_path), "/tmp/lpibench-fuzz-topology-%d.xml",
+			 (int)getpid());
+	}
+	if (size > 65536)
+		return 0;
+	char *buf = malloc(size + 1);
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	buf[size] = 0;
+
+	char *topo = buf, *place = NULL;
+	if (strncmp(buf, "place=", 6) == 0) {
+		char *nl = strchr(buf, '\n');
+		if (nl) {
+			*nl = 0;
+			place = buf + 6;
+			topo = nl + 1;
+		}
+	}
+	const char *t = topo + strspn(topo, " \t\r\n");
+	size_t tlen = strlen(topo);
+	char *arg_topo = malloc(tlen + 32), *arg_place = NULL;
+	if (!arg_topo) {
+		free(buf);
+		return 0;
+	}
+	if (*t == '<') {
+		FILE *f = fopen(xml_path, "w");
+		if (!f) {
+			free(arg_topo);
+			free(buf);
+			return 0;
+		}
+		fwrite(topo, 1, tlen, f);
+		fclose(f);
+		sprintf(arg_topo, "--topology=%s", xml_path);
+	} else {
+		sprintf(arg_topo, "--topology=synthetic:%s", topo);
+	}
+	char *argv[5];
+	int argc = 0;
+	argv[argc++] = "bench";
+	argv[argc++] = "--plan";
+	argv[argc++] = arg_topo;
+	if (place) {
+		arg_place = malloc(strlen(place) + 16);
+		if (arg_place) {
+			sprintf(arg_place, "--place=%s", place);
+			argv[argc++] = arg_place;
+		}
+	}
+	argv[argc] = NULL;
+
+	struct fuzz_capture c;
+	enum bench_action action;
+	fuzz_capture_begin(&c);
+	int rc = options_parse(argc, argv, &action);
+	fuzz_check("options_parse", rc, fuzz_capture_end(&c));
+	fuzz_capture_free(&c);
+	if (rc == 0) {
+		fuzz_capture_begin(&c);
+		rc = topo_validate();
+		fuzz_check("topo_validate", rc, fuzz_capture_end(&c));
+		fuzz_capture_free(&c);
+	}
+	if (rc == 0) {
+		/* Plan two runs (generic workers; then vCPUs and injectors), and
+		 * write the topology as JSON. */
+		static const struct topo_plan_run runs[] = {{3, 0, 0}, {9, 4, 5}};
+		FILE *null = fopen("/dev/null", "w");
+		if (null) {
+			fuzz_capture_begin(&c);
+			topo_plan_main(runs, 2, null);
+			fuzz_capture_end(&c);
+			fuzz_capture_free(&c);
+			struct json js;
+			json_init(&js, null);
+			json_obj_begin(&js, NULL);
+			topo_write_json(&js);
+			json_obj_end(&js);
+			fclose(null);
+		}
+	}
+	options_reset();
+	topo_reset();
+	bench_cfg = cfg0;
+	free(arg_place);
+	free(arg_topo);
+	free(buf);
+	return 0;
+}

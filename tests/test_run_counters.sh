@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Measurement members of a run's JSON, checked on real short runs of bench:
+#  - contention counters add up: for every counter, the per-thread values
+#    sum to the total, and an absent counter (null) is absent in every
+#    thread too (bench/run.c, counter_present);
+#  - the absence rule on list (global lock), xa (lock-free get, deferred
+#    frees) and null (no structure), and under --lock=mutex;
+#  - latency, fairness, perf, timeline present; --sample=off gives no
+#    latency; perf forced unavailable (LB_PERF_FORCE_FAIL) still runs;
+#  - --until-ci repeats and writes the configuration's summary.
+# Usage: test_run_counters.sh BENCH_BINARY [SOURCE_DIR]
+set -u
+bench=$1
+command -v python3 >/dev/null || { echo "python3 not found: skipped"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+pass=0
+run() { # output folder, then bench arguments
+	local out=$1
+	shift
+	if ${LB_EMULATOR:+$LB_EMULATOR} "$bench" --out="$out" -q --lpis=256 --duration=0.2 \
+		--warmup=0.05 "$@" >"$tmp/stdout" 2>"$tmp/stderr"; then
+		pass=$((pass + 1))
+	else
+		echo "FAIL: bench $* exited $?"
+		cat "$tmp/stderr"
+		fail=$((fail + 1))
+	fi
+}
+check() { # description, then python3 arguments (script on stdin)
+	local what=$1
+	shift
+	if python3 - "$@" >"$tmp/py" 2>&1; then
+		pass=$((pass + 1))
+	else
+		echo "FAIL: $what"
+		cat "$tmp/py"
+		fail=$((fail + 1))
+	fi
+}
+
+# Churn makes frees, deferred frees and failed try-gets really happen.
+run "$tmp/c" --backend=list,xa,null --threads=2 --churn=5 --interval=50
+check "counters add up, absent ones are absent everywhere" "$tmp/c" <<'PY'
+import glob, json, sys
+files = sorted(glob.glob(sys.argv[1] + "/*.json"))
+assert len(files) == 3, files
+seen = set()
+for f in files:
+    d = json.load(open(f))
+    b = d["backend"]
+    seen.add(b)
+    tot, per = d["counters"], d["per_thread_counters"]
+    assert len(per) == d["threads"] == 2, (b, len(per))
+    for k, v in tot.items():
+        vals = [t[k] for t in per]
+        if v is None:
+            assert all(x is None for x in vals), (b, k, vals)
+        else:
+            assert all(isinstance(x, int) for x in vals), (b, k, vals)
+            assert sum(vals) == v, (b, k, vals, v)
+    assert all(set(t) == set(tot) for t in per), b
+    for k in ("cache_hits", "cache_misses", "cache_evictions", "cache_invalidations"):
+        assert tot[k] is None, (b, k)  # getput has no translation cache
+    assert isinstance(tot["lock_acquisitions"], int) and tot["lock_acquisitions"] > 0, b
+    if b == "list":  # every get under the global lock: no try-get, no RCU
+        for k in ("tryget_failures", "grace_periods_waited", "deferred_frees"):
+            assert tot[k] is None, (b, k)
+        assert d["deferred_frees_peak"] is None
+    if b == "xa":  # lock-free get, frees after a grace period
+        assert isinstance(tot["tryget_failures"], int), b
+        assert tot["deferred_frees"] > 0, (b, tot["deferred_frees"])
+        assert isinstance(d["deferred_frees_peak"], int)
+    if b == "null":  # no structure: only the workload's irq lock counts
+        for k in ("cas_retries", "tryget_failures", "get_misses", "deferred_frees"):
+            assert tot[k] is None, (b, k)
+    assert d["verified"] is True, (b, d["verify_message"])
+    lat = d["latency"]["ops"]
+    for op in ("op", "get", "put"):
+        h = lat[op]
+        assert h["count"] > 0 and h["p50_ns"] <= h["p99_ns"] <= h["p99_9_ns"] <= h["max_ns"], (b, op)
+        assert sum(x[2] for x in h["buckets"]) == h["count"], (b, op)
+    assert set(d["fairness"]) >= {"min", "max", "cv", "jain"}, d["fairness"]
+    assert d["fairness"]["min"] == min(d["per_thread_ops"]), b
+    assert "context_switches" in d["perf"], b
+    assert len(d["per_thread_perf"]) == 2, b
+    tl = d["timeline"]
+    assert len(tl["t_ns"]) >= 3 and len(tl["threads"]) == 2, (b, len(tl["t_ns"]))
+    assert len(tl["deferred_outstanding"]) == len(tl["t_ns"]), b
+    lo, hi = d["timeline_window_ns"]
+    assert 0 < lo < hi <= tl["t_ns"][-1], (b, lo, hi)
+    m = d["manifest"]
+    assert m["clock"]["active"] and "env" in m and m["measure"]["interval_ms"] == 50, b
+assert seen == {"list", "xa", "null"}, seen
+PY
+
+# A sleeping lock never spins: lock_spins is absent, not 0.
+run "$tmp/m" --backend=list --threads=2 --lock=mutex
+check "lock_spins absent under --lock=mutex" "$tmp/m" <<'PY'
+import glob, json, sys
+d = json.load(open(glob.glob(sys.argv[1] + "/*.json")[0]))
+assert d["counters"]["lock_spins"] is None, d["counters"]
+assert all(t["lock_spins"] is None for t in d["per_thread_counters"])
+assert d["counters"]["lock_acquisitions"] > 0
+PY
+
+# No sampling: no latency; perf forced unavailable: reported, the run goes on.
+LB_PERF_FORCE_FAIL=1 run "$tmp/s" --backend=xa --threads=1 --sample=off
+check "--sample=off, perf forced unavailable" "$tmp/s" <<'PY'
+import glob, json, sys
+d = json.load(open(glob.glob(sys.argv[1] + "/*.json")[0]))
+assert d["latency"] is None and d["sampling"]["mode"] == "off", d["sampling"]
+assert d["timeline"] is None
+assert d["total_ops"] > 0 and d["verified"] is True
+for k, v in d["perf"].items():
+    assert v["value"] is None and v["state"].startswith("unavailable"), (k, v)
+PY
+
+# --until-ci: at least 5 runs, at most --max-runs; one summary of them.
+run "$tmp/u" --backend=null --threads=1 --duration=0.03 --warmup=0.01 --until-ci=50 --max-runs=6
+check "--until-ci repeats and summarises" "$tmp/u" <<'PY'
+import glob, json, os, sys
+runs = glob.glob(sys.argv[1] + "/*.json")
+sums = glob.glob(sys.argv[1] + "/summaries/*-null-getput-t1-summary.json")
+assert len(sums) == 1, sums
+s = json.load(open(sums[0]))
+assert s["kind"] == "summary" and s["until_ci"]["verdict"] in ("narrow", "cap"), s["until_ci"]
+rep = s["repetitions"]
+assert 5 <= rep["n"] <= 6 and rep["n"] == len(runs) == s["runs_made"], (rep["n"], len(runs))
+assert rep["ci95_lo"] <= rep["median"] <= rep["ci95_hi"], rep
+assert sorted(s["run_files"]) == sorted(os.path.basename(r) for r in runs)
+vals = sorted(json.load(open(r))["ops_per_sec"] for r in runs)
+assert sorted(rep["values"]) == vals
+PY
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
