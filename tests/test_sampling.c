@@ -16,9 +16,9 @@ static void test_choose(void)
 {
 	double cost;
 
-	CHECK(samp_choose_n(50, 100) == 10); /* 50 / (0.05*100) */
+	CHECK(samp_choose_n(50, 100) == 25); /* 50 / (0.02*100) */
 	CHECK(samp_choose_n(50, 1e6) == 1);  /* slow ops: time them all */
-	CHECK(samp_choose_n(50, 1) == 1000);
+	CHECK(samp_choose_n(50, 1) == 2500);
 	CHECK(samp_choose_n(0, 50) == 1);
 	CHECK(samp_choose_n(50, 0) == SAMP_DEFAULT_N);
 	CHECK(samp_choose_n(50, -1) == SAMP_DEFAULT_N);
