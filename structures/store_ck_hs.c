@@ -25,6 +25,8 @@
  *    The final put removes the INTID only if its slot still holds this
  *    irq, so a replacement made meanwhile is never erased (race 5e).
  *  - put above zero: lock-free decrement.
+ *  - lookup_rcu (--get=rcu|percpu): ck_hs_get in the caller's read
+ *    section, no reference (the TSan acquire of the magic as in get).
  *  - for_each: collects INTIDs in range with ck_hs_next_spmc in one read
  *    section (into an on-stack bitmap), then gets/puts each.
  *
@@ -57,11 +59,15 @@
  * ThreadSanitizer: libck.so is not instrumented, so TSan cannot check
  * ck_hs's own reader/writer protocol (generation counters, slot and table
  * stores): a misuse of ck_hs such as two concurrent writers would go
- * unreported. What it does check here is our part: the writer lock (C11
- * atomics in TSan builds), the grace periods before irqs and tables are
- * freed (the checking RCU), refcounts, and the publication pair above.
- * So every ck_hs call that writes is made in this file between lb_lock()
- * and lb_unlock() on the store's lock, in plain sight.
+ * unreported, and so would a reader probing a table after its deferred
+ * free (TSan sees ck's table memsets, not its probes). What it does check
+ * is our part: the writer lock (C11 atomics in TSan builds), the grace
+ * period before an irq is freed (the checking RCU), refcounts, and the
+ * publication pair above (removing the acquire makes TSan report the
+ * irq's initialisation racing every lookup). So every ck_hs call that
+ * writes is made in this file between lb_lock() and lb_unlock() on the
+ * store's lock, in plain sight, and tables are freed only through
+ * hs_free() below.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -84,8 +90,8 @@ struct store_ckhs {
 	struct lb_lock lock; /* the single writer's */
 	ck_hs_t hs;
 	/* Under lock: */
-	uint64_t table_bytes;	      /* live table blocks (deferred ones excluded) */
-	const void *gc_map;	      /* table of the last failed rebuild */
+	uint64_t table_bytes;	     /* live table blocks (deferred ones excluded) */
+	const void *gc_map;	     /* table of the last failed rebuild */
 	unsigned long gc_tombstones; /* its tombstone count then */
 };
 
@@ -109,9 +115,9 @@ static inline struct lb_irq *hs_word_irq(const void *w)
 
 static inline unsigned long hs_hash_intid(uint32_t intid, unsigned long seed)
 {
-	/* Fibonacci multiply: ck takes the slot from the low bits, which an
-	 * odd multiplier keeps distinct for consecutive INTIDs; the fold
-	 * brings high bits down for ck's probe stride. */
+	/* Fibonacci multiply, folded: ck takes the slot from the low bits and
+	 * the probe stride from the high ones, so both must depend on every
+	 * INTID bit. */
 	uint64_t x = ((uint64_t)intid ^ seed) * 0x9e3779b97f4a7c15ull;
 	return (unsigned long)(x ^ (x >> 29));
 }
@@ -228,6 +234,23 @@ static struct lb_irq *hs_get(struct store *s, uint32_t intid)
 	return irq;
 }
 
+/* Context: inside lb_rcu_read_lock() (store.h). */
+static struct lb_irq *hs_lookup_rcu(struct store *s, uint32_t intid)
+{
+	struct store_ckhs *h = to_hs(s);
+	if (!store_intid_valid(intid))
+		return NULL;
+	const void *w = ck_hs_get(&h->hs, hs_hash_intid(intid, HS_SEED), hs_word(intid, NULL));
+	struct lb_irq *irq = w ? hs_word_irq(w) : NULL;
+	if (irq) {
+#ifdef LB_TSAN
+		(void)lb_load_acquire(&irq->magic); /* pairs with hs_publish_prepare */
+#endif
+		irq_check(irq);
+	}
+	return irq;
+}
+
 /* ---- the writer ---- */
 
 /* Orders a new irq's initialisation before the plain store that will
@@ -276,8 +299,8 @@ static struct store *hs_create(const struct store_cfg *cfg)
 	h->base.ops = &store_ck_hs_ops;
 	lb_lock_init(&h->lock);
 	hs_writer_begin(h);
-	bool ok = ck_hs_init(&h->hs, CK_HS_MODE_SPMC | CK_HS_MODE_DIRECT, hs_hash_cb,
-			     hs_compare_cb, &hs_allocator, slots, HS_SEED);
+	bool ok = ck_hs_init(&h->hs, CK_HS_MODE_SPMC | CK_HS_MODE_DIRECT, hs_hash_cb, hs_compare_cb,
+			     &hs_allocator, slots, HS_SEED);
 	hs_writer_end();
 	if (!ok) {
 		lb_lock_destroy(&h->lock);
@@ -339,8 +362,7 @@ static int hs_add(struct store *s, uint32_t intid, struct lb_irq **out)
 	if (!fresh)
 		return -ENOMEM;
 	if ((uintptr_t)fresh & ~HS_PTR_MASK) {
-		fprintf(stderr, "lpibench: ck_hs: irq at %p does not fit 48 bits\n",
-			(void *)fresh);
+		fprintf(stderr, "lpibench: ck_hs: irq at %p does not fit 48 bits\n", (void *)fresh);
 		abort();
 	}
 	hs_publish_prepare(fresh);
@@ -434,14 +456,15 @@ static void hs_stats(struct store *s, struct store_stats *st)
 }
 
 const struct store_ops store_ck_hs_ops = {
-	.name = "ck_hs",
-	.desc = "ck_hs (SPMC, direct) keyed by INTID: one locked writer, RCU + try-get readers",
-	.caps = STORE_CAP_LOCKFREE_GET | STORE_CAP_DEFERRED_FREE,
-	.create = hs_create,
-	.destroy = hs_destroy,
-	.add = hs_add,
-	.get = hs_get,
-	.put = hs_put,
-	.for_each = hs_for_each,
-	.stats = hs_stats,
+    .name = "ck_hs",
+    .desc = "ck_hs (SPMC, direct) keyed by INTID: one locked writer, RCU + try-get readers",
+    .caps = STORE_CAP_LOCKFREE_GET | STORE_CAP_DEFERRED_FREE,
+    .create = hs_create,
+    .destroy = hs_destroy,
+    .add = hs_add,
+    .get = hs_get,
+    .put = hs_put,
+    .for_each = hs_for_each,
+    .stats = hs_stats,
+    .lookup_rcu = hs_lookup_rcu,
 };

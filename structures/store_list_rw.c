@@ -15,8 +15,8 @@
  *
  * Concurrency contract:
  *  - get: read side, linear walk, plain increment (lb_ref_get).
- *  - put: read side, then a decrement that refuses to take the count from
- *    1 to 0 (compare-and-swap loop). Only when the count is 1 does it drop
+ *  - put: read side, then a decrement that refuses to take the refcount
+ *    from 1 to 0 (compare-and-swap loop). Only when it is 1 does put drop
  *    the read side, take the write side, decrement, and at zero unlink and
  *    free.
  *  - add: look up under the read side (reuse); else allocate outside any
@@ -24,10 +24,10 @@
  *    append.
  *  - for_each: copy matching INTIDs under the read side, then get/put each.
  *
- * Why a get under the read side never sees a refcount of zero: the count
+ * Why a get under the read side never sees a refcount of zero: it
  * reaches zero only in put's write-side section, and the same section
  * unlinks the irq before the write side is released. The two sides exclude
- * each other, so a reader either runs before that section (the count is
+ * each other, so a reader either runs before that section (the refcount is
  * still >= 1) or after it (the irq is no longer on the list). Decrements
  * made under the read side stop at 1, and increments only add, so no
  * read-side section can ever observe 0 on a listed irq; the plain increment
@@ -135,9 +135,8 @@ static int lrw_ref_dec_not_one(lb_ref_t *r)
 		}
 		if (old == 1)
 			return 0;
-	} while (!atomic_compare_exchange_weak_explicit(&r->refs, &old, old - 1,
-							 memory_order_release,
-							 memory_order_relaxed) &&
+	} while (!atomic_compare_exchange_weak_explicit(
+		     &r->refs, &old, old - 1, memory_order_release, memory_order_relaxed) &&
 		 (LB_COUNT(LB_C_CAS_RETRY), 1));
 	return 1;
 }
@@ -247,14 +246,14 @@ static void lrw_stats(struct store *s, struct store_stats *st)
 }
 
 const struct store_ops store_list_rw_ops = {
-	.name = "list-rw",
-	.desc = "era A with lpi_list_lock as an rwlock (--rwlock=ck|pthread): gets share it",
-	.caps = STORE_CAP_GLOBAL_LOCK,
-	.create = lrw_create,
-	.destroy = lrw_destroy,
-	.add = lrw_add,
-	.get = lrw_get,
-	.put = lrw_put,
-	.for_each = lrw_for_each,
-	.stats = lrw_stats,
+    .name = "list-rw",
+    .desc = "era A with lpi_list_lock as an rwlock (--rwlock=ck|pthread): gets share it",
+    .caps = STORE_CAP_GLOBAL_LOCK,
+    .create = lrw_create,
+    .destroy = lrw_destroy,
+    .add = lrw_add,
+    .get = lrw_get,
+    .put = lrw_put,
+    .for_each = lrw_for_each,
+    .stats = lrw_stats,
 };

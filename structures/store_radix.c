@@ -40,6 +40,15 @@
  * a way to stop an add from filling a leaf being retired (a lock, or a
  * second CAS protocol), for at most 448 KiB. The tree never shrinks.
  *
+ * --reclaim=hp (STORE_CAP_RECLAIM_HP): irqs are reclaimed with hazard
+ * pointers (core/hp.h) instead; leaves are never freed, so they need
+ * nothing. get: two loads, publish a hazard on the irq, reload the slot
+ * until it agrees, try-get, clear. add: the same protection on the irq it
+ * finds in the slot, held across its try-get and its CAS (so the CAS
+ * cannot meet a freed-and-reused address). The final put CASes the slot
+ * to NULL, then retires the irq. No read section is entered in this mode;
+ * lookup_rcu (--get=rcu|percpu) is for RCU mode only.
+ *
  * How it differs from `xa` (the port of the kernel's xarray):
  *  - xa's height follows the largest index and its nodes have 64 slots
  *    (6 bits a level: 3 levels for 16-bit INTIDs) plus marks, counts and
@@ -61,11 +70,11 @@
 
 extern const struct store_ops store_radix_ops;
 
-#define RADIX_LEAF_BITS	  8u
-#define RADIX_LEAF_SLOTS  (1u << RADIX_LEAF_BITS)
-#define RADIX_LEAF_MASK	  (RADIX_LEAF_SLOTS - 1)
-#define RADIX_ROOT_SLOTS  (LB_INTID_LIMIT >> RADIX_LEAF_BITS)
-#define RADIX_HEIGHT	  2u
+#define RADIX_LEAF_BITS	 8u
+#define RADIX_LEAF_SLOTS (1u << RADIX_LEAF_BITS)
+#define RADIX_LEAF_MASK	 (RADIX_LEAF_SLOTS - 1)
+#define RADIX_ROOT_SLOTS (LB_INTID_LIMIT >> RADIX_LEAF_BITS)
+#define RADIX_HEIGHT	 2u
 
 struct radix_leaf {
 	struct lb_irq *slot[RADIX_LEAF_SLOTS]; /* set/cleared with CAS */
@@ -79,6 +88,7 @@ struct store_radix {
 	char pad[LB_CACHELINE];
 	atomic_ulong entries; /* irqs in slots, dying ones included */
 	atomic_ulong leaves;
+	struct lb_hp_domain *hp; /* --reclaim=hp; NULL in RCU mode */
 };
 
 #define to_radix(s) lb_container_of((s), struct store_radix, base)
@@ -97,10 +107,17 @@ static inline bool radix_cas(struct lb_irq **slot, struct lb_irq **expected, str
 
 static struct store *radix_create(const struct store_cfg *cfg)
 {
-	(void)cfg; /* nothing to size: leaves come on demand */
+	/* nothing to size: leaves come on demand */
 	struct store_radix *r = lb_zalloc(LB_MEM_STORE, sizeof(*r));
 	if (!r)
 		return NULL;
+	if (store_cfg_reclaim(cfg) == STORE_RECLAIM_HP) {
+		r->hp = lb_hp_domain_create(irq_free_hp_cb);
+		if (!r->hp) {
+			lb_free(LB_MEM_STORE, r, sizeof(*r));
+			return NULL;
+		}
+	}
 	r->base.ops = &store_radix_ops;
 	atomic_init(&r->entries, 0);
 	atomic_init(&r->leaves, 0);
@@ -110,6 +127,7 @@ static struct store *radix_create(const struct store_cfg *cfg)
 static void radix_destroy(struct store *s)
 {
 	struct store_radix *r = to_radix(s);
+	lb_hp_domain_destroy(r->hp); /* retired irqs are in no slot */
 	for (uint32_t hi = 0; hi < RADIX_ROOT_SLOTS; hi++) {
 		struct radix_leaf *leaf = r->root[hi];
 		if (!leaf)
@@ -159,6 +177,44 @@ static inline struct lb_irq *radix_lookup_rcu(struct store_radix *r, uint32_t in
 	return lb_ref_tryget(&irq->refcount) ? irq : NULL;
 }
 
+/*
+ * Loads *slot and protects what it holds: on return the hazard names the
+ * result (or NULL), and the slot held it after the hazard was visible, so
+ * it cannot be freed until lb_hp_clear. Context: hazard-pointer mode.
+ */
+static inline struct lb_irq *radix_protect(struct lb_hp_rec *hr, struct lb_irq **slot)
+{
+	struct lb_irq *irq = lb_rcu_dereference(*slot);
+	while (irq) {
+		lb_hp_protect(hr, irq);
+		struct lb_irq *again = lb_hp_reload(slot);
+		if (again == irq)
+			break;
+		irq = again;
+	}
+	return irq;
+}
+
+/* get in hazard-pointer mode. Context: intid valid. */
+static struct lb_irq *radix_get_hp(struct store_radix *r, uint32_t intid)
+{
+	struct radix_leaf *leaf = lb_rcu_dereference(r->root[intid >> RADIX_LEAF_BITS]);
+	if (!leaf) {
+		LB_COUNT(LB_C_GET_MISS);
+		return NULL;
+	}
+	struct lb_hp_rec *hr = lb_hp_self(r->hp);
+	struct lb_irq *irq = radix_protect(hr, radix_slot(leaf, intid));
+	if (!irq)
+		LB_COUNT(LB_C_GET_MISS);
+	else if (!lb_ref_tryget(&irq->refcount))
+		irq = NULL;
+	lb_hp_clear(hr);
+	if (irq)
+		irq_check(irq);
+	return irq;
+}
+
 static struct lb_irq *radix_get(struct store *s, uint32_t intid)
 {
 	struct store_radix *r = to_radix(s);
@@ -166,6 +222,8 @@ static struct lb_irq *radix_get(struct store *s, uint32_t intid)
 		LB_COUNT(LB_C_GET_MISS);
 		return NULL;
 	}
+	if (r->hp)
+		return radix_get_hp(r, intid);
 	lb_rcu_read_lock();
 	struct lb_irq *irq = radix_lookup_rcu(r, intid);
 	lb_rcu_read_unlock();
@@ -189,7 +247,31 @@ static void radix_put(struct store *s, struct lb_irq *irq)
 					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		atomic_fetch_sub_explicit(&r->entries, 1, memory_order_relaxed);
 	/* else an add replaced it while it was dying; it is unindexed too */
-	irq_free_rcu(irq);
+	if (r->hp)
+		irq_retire_hp(r->hp, irq);
+	else
+		irq_free_rcu(irq);
+}
+
+/* Context: inside lb_rcu_read_lock(), RCU reclaim mode (store.h). */
+static struct lb_irq *radix_lookup_norefs(struct store *s, uint32_t intid)
+{
+	struct store_radix *r = to_radix(s);
+	if (!store_intid_valid(intid))
+		return NULL;
+	struct radix_leaf *leaf = lb_rcu_dereference(r->root[intid >> RADIX_LEAF_BITS]);
+	struct lb_irq *irq = leaf ? lb_rcu_dereference(*radix_slot(leaf, intid)) : NULL;
+	if (irq)
+		irq_check(irq);
+	return irq;
+}
+
+/* Context: quiescent. */
+static void radix_quiesce(struct store *s)
+{
+	struct store_radix *r = to_radix(s);
+	if (r->hp)
+		lb_hp_drain(r->hp);
 }
 
 static int radix_add(struct store *s, uint32_t intid, struct lb_irq **out)
@@ -210,9 +292,12 @@ static int radix_add(struct store *s, uint32_t intid, struct lb_irq **out)
 		return -ENOMEM; /* an installed leaf stays: leaves are kept */
 
 	struct lb_irq **slot = radix_slot(leaf, intid);
-	/* Read section: cur may be a dying irq whose free is pending. */
-	lb_rcu_read_lock();
-	struct lb_irq *cur = lb_rcu_dereference(*slot);
+	/* Read section (or hazard): cur may be a dying irq whose free is
+	 * pending. */
+	struct lb_hp_rec *hr = r->hp ? lb_hp_self(r->hp) : NULL;
+	if (!hr)
+		lb_rcu_read_lock();
+	struct lb_irq *cur = hr ? radix_protect(hr, slot) : lb_rcu_dereference(*slot);
 	for (;;) {
 		if (cur && lb_ref_tryget(&cur->refcount))
 			break; /* live: reuse it (another add won) */
@@ -226,8 +311,13 @@ static int radix_add(struct store *s, uint32_t intid, struct lb_irq **out)
 			break;
 		}
 		LB_COUNT(LB_C_CAS_RETRY); /* cur now holds what beat us */
+		if (hr && cur)
+			cur = radix_protect(hr, slot); /* protect what beat us */
 	}
-	lb_rcu_read_unlock();
+	if (hr)
+		lb_hp_clear(hr);
+	else
+		lb_rcu_read_unlock();
 	if (cur != fresh)
 		irq_free_now(fresh); /* never published */
 	*out = cur;
@@ -243,6 +333,20 @@ static size_t radix_for_each(struct store *s, uint32_t first, uint32_t last, sto
 	if (last >= LB_INTID_LIMIT)
 		last = LB_INTID_LIMIT - 1;
 	size_t visited = 0;
+	if (r->hp) {
+		/* No read section to batch under: one protected get each. */
+		for (uint32_t intid = first; intid <= last; intid++) {
+			struct lb_irq *irq = radix_get_hp(r, intid);
+			if (!irq)
+				continue;
+			visited++;
+			int stop = fn(irq, arg);
+			radix_put(s, irq);
+			if (stop)
+				break;
+		}
+		return visited;
+	}
 	struct lb_irq *batch[RADIX_LEAF_SLOTS];
 	for (uint32_t base = first & ~RADIX_LEAF_MASK; first <= last && base <= last;
 	     base += RADIX_LEAF_SLOTS) {
@@ -285,14 +389,16 @@ static void radix_stats(struct store *s, struct store_stats *st)
 }
 
 const struct store_ops store_radix_ops = {
-	.name = "radix",
-	.desc = "2-level 256x256 radix tree: CAS inserts, RCU + try-get lookups (era B style)",
-	.caps = STORE_CAP_LOCKFREE_GET | STORE_CAP_DEFERRED_FREE,
-	.create = radix_create,
-	.destroy = radix_destroy,
-	.add = radix_add,
-	.get = radix_get,
-	.put = radix_put,
-	.for_each = radix_for_each,
-	.stats = radix_stats,
+    .name = "radix",
+    .desc = "2-level 256x256 radix tree: CAS inserts, RCU + try-get lookups (era B style)",
+    .caps = STORE_CAP_LOCKFREE_GET | STORE_CAP_DEFERRED_FREE | STORE_CAP_RECLAIM_HP,
+    .create = radix_create,
+    .destroy = radix_destroy,
+    .add = radix_add,
+    .get = radix_get,
+    .put = radix_put,
+    .for_each = radix_for_each,
+    .stats = radix_stats,
+    .lookup_rcu = radix_lookup_norefs,
+    .quiesce = radix_quiesce,
 };

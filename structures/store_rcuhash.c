@@ -20,6 +20,8 @@
  *  - put: lock-free decrement; the put that reaches zero looks the INTID
  *    up and deletes the entry only if it still carries this irq, so an
  *    entry that replaced it is never removed (race 5e).
+ *  - lookup_rcu (--get=rcu|percpu): cds_lfht_lookup in the caller's
+ *    read section, no reference.
  *  - for_each: collects INTIDs in range with one cds_lfht traversal in a
  *    read section (into an on-stack bitmap), then gets/puts each.
  * Resizing is liburcu's (CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING): its
@@ -84,9 +86,11 @@ struct store_rcuhash {
 	atomic_ulong entries;	    /* entries linked in the table */
 };
 
-#define to_rh(s)	lb_container_of((s), struct store_rcuhash, base)
-#define rh_entry_of(n)	lb_container_of((n), struct rh_entry, node)
+#define to_rh(s)       lb_container_of((s), struct store_rcuhash, base)
+#define rh_entry_of(n) lb_container_of((n), struct rh_entry, node)
 
+/* As ck_hs's: cds_lfht picks the bucket from the low bits (bit-reversed
+ * into its split order), so they must depend on every INTID bit. */
 static inline unsigned long rh_hash(uint32_t intid)
 {
 	uint64_t x = ((uint64_t)intid ^ RH_SEED) * 0x9e3779b97f4a7c15ull;
@@ -172,6 +176,21 @@ static inline struct lb_irq *rh_lookup_rcu(struct store_rcuhash *r, uint32_t int
 	return lb_ref_tryget(&irq->refcount) ? irq : NULL;
 }
 
+/* Context: inside lb_rcu_read_lock() (store.h). */
+static struct lb_irq *rh_lookup_norefs(struct store *s, uint32_t intid)
+{
+	struct store_rcuhash *r = to_rh(s);
+	if (!store_intid_valid(intid))
+		return NULL;
+	struct cds_lfht_iter iter;
+	cds_lfht_lookup(r->ht, rh_hash(intid), rh_match, &intid, &iter);
+	struct cds_lfht_node *node = cds_lfht_iter_get_node(&iter);
+	struct lb_irq *irq = node ? rh_entry_of(node)->irq : NULL;
+	if (irq)
+		irq_check(irq);
+	return irq;
+}
+
 static struct lb_irq *rh_get(struct store *s, uint32_t intid)
 {
 	struct store_rcuhash *r = to_rh(s);
@@ -235,7 +254,7 @@ static int rh_add(struct store *s, uint32_t intid, struct lb_irq **out)
 	for (;;) {
 		/* Full barriers around the commit publish e and fresh. */
 		struct cds_lfht_node *node =
-			cds_lfht_add_unique(r->ht, hash, rh_match, &intid, &e->node);
+		    cds_lfht_add_unique(r->ht, hash, rh_match, &intid, &e->node);
 		if (node == &e->node) {
 			atomic_fetch_add_explicit(&r->entries, 1, memory_order_relaxed);
 			irq = fresh;
@@ -320,23 +339,24 @@ static void rh_stats(struct store *s, struct store_stats *st)
 	while (buckets < n)
 		buckets <<= 1;
 	st->entries = n;
-	st->mem_bytes = sizeof(*r) + n * sizeof(struct rh_entry) +
-			buckets * sizeof(struct cds_lfht_node);
+	st->mem_bytes =
+	    sizeof(*r) + n * sizeof(struct rh_entry) + buckets * sizeof(struct cds_lfht_node);
 }
 
 const struct store_ops store_rcuhash_ops = {
-	.name = "rcuhash",
+    .name = "rcuhash",
 #ifdef LB_TSAN
-	.desc = "liburcu cds_lfht (not in TSan builds: create fails with ENOTSUP)",
+    .desc = "liburcu cds_lfht (not in TSan builds: create fails with ENOTSUP)",
 #else
-	.desc = "liburcu cds_lfht keyed by INTID: lock-free add/del, RCU + try-get lookups",
+    .desc = "liburcu cds_lfht keyed by INTID: lock-free add/del, RCU + try-get lookups",
 #endif
-	.caps = STORE_CAP_LOCKFREE_GET | STORE_CAP_DEFERRED_FREE,
-	.create = rh_create,
-	.destroy = rh_destroy,
-	.add = rh_add,
-	.get = rh_get,
-	.put = rh_put,
-	.for_each = rh_for_each,
-	.stats = rh_stats,
+    .caps = STORE_CAP_LOCKFREE_GET | STORE_CAP_DEFERRED_FREE,
+    .create = rh_create,
+    .destroy = rh_destroy,
+    .add = rh_add,
+    .get = rh_get,
+    .put = rh_put,
+    .for_each = rh_for_each,
+    .stats = rh_stats,
+    .lookup_rcu = rh_lookup_norefs,
 };
