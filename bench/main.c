@@ -51,7 +51,8 @@ static int plan(const struct workload_ops *wl)
 	const struct store_ops *b = store_find(first);
 	lb_rcu_register_thread();
 	for (unsigned t = 0; t < bench_cfg.nr_threads; t++) {
-		struct store_cfg scfg = {0};
+		struct store_cfg scfg = {.expected_lpis =
+					     wl->expected_lpis ? wl->expected_lpis() : 0};
 		struct wl_ctx ctx = {.store_ops = b,
 				     .nr_threads = bench_cfg.threads[t],
 				     .nr_timed = bench_cfg.threads[t],

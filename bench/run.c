@@ -617,7 +617,7 @@ static int write_results(struct run_result *res, struct bench_run *r, const stru
 	free(pbuf);
 
 	char v_threads[16], v_run[16], v_dur[32], v_ops[32], v_ops_s[32], v_ns[32], v_min[32],
-		v_max[32], v_ok[32], v_fail[32], v_schema[8], date[32];
+	    v_max[32], v_ok[32], v_fail[32], v_schema[8], date[32];
 	uint64_t mn = UINT64_MAX, mx = 0;
 	for (unsigned i = 0; i < res->nr_timed; i++) {
 		mn = res->per_thread_ops[i] < mn ? res->per_thread_ops[i] : mn;
@@ -636,28 +636,28 @@ static int write_results(struct run_result *res, struct bench_run *r, const stru
 	snprintf(v_ok, sizeof(v_ok), "%" PRIu64, res->get_ok);
 	snprintf(v_fail, sizeof(v_fail), "%" PRIu64, res->get_fail);
 	const char *values[] = {
-		v_schema,
-		date,
-		res->backend,
-		res->workload,
-		v_threads,
-		v_run,
-		v_dur,
-		v_ops,
-		v_ops_s,
-		v_ns,
-		v_min,
-		v_max,
-		v_ok,
-		v_fail,
-		lb_lock_kind_name(lb_lock_default_kind),
-		lb_allocator_name(lb_allocator),
-		res->threads > m->cpus_online ? "true" : "false",
-		res->verified ? "true" : "false",
-		LB_GIT_COMMIT,
-		m->host,
-		params,
-		res->json_name,
+	    v_schema,
+	    date,
+	    res->backend,
+	    res->workload,
+	    v_threads,
+	    v_run,
+	    v_dur,
+	    v_ops,
+	    v_ops_s,
+	    v_ns,
+	    v_min,
+	    v_max,
+	    v_ok,
+	    v_fail,
+	    lb_lock_kind_name(lb_lock_default_kind),
+	    lb_allocator_name(lb_allocator),
+	    res->threads > m->cpus_online ? "true" : "false",
+	    res->verified ? "true" : "false",
+	    LB_GIT_COMMIT,
+	    m->host,
+	    params,
+	    res->json_name,
 	};
 	return result_append_csv(bench_cfg.out_dir, values, sizeof(values) / sizeof(values[0]));
 }
@@ -732,7 +732,7 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 	r.sample_scale = measure_cfg.sample_auto;
 	lb_irq_checks = bench_cfg.check;
 
-	struct store_cfg scfg = {0};
+	struct store_cfg scfg = {.expected_lpis = wl->expected_lpis ? wl->expected_lpis() : 0};
 	r.ctx.store = backend->create(&scfg);
 	if (!r.ctx.store) {
 		fprintf(stderr, "lpibench: backend %s: cannot create the store\n", backend->name);
@@ -900,8 +900,8 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 	perf_result_sum(&res.perf, r.perf, threads);
 	res.thread_perf = r.perf;
 	res.ops_per_sec = res.elapsed_s > 0 ? (double)res.total_ops / res.elapsed_s : 0;
-	res.ns_per_op = res.total_ops ? res.elapsed_s * 1e9 * res.nr_timed / (double)res.total_ops
-				      : NAN;
+	res.ns_per_op =
+	    res.total_ops ? res.elapsed_s * 1e9 * res.nr_timed / (double)res.total_ops : NAN;
 	store_get_stats(r.ctx.store, &res.store);
 
 	res.verified = true;

@@ -207,6 +207,7 @@ const struct workload_ops workload_its_churn_ops = {
 	    "INVALL, MOVALL...); command latencies, invariants checked",
     .opts = its_churn_opts,
     .validate = churn_validate,
+    .expected_lpis = lpistress_expected_lpis,
     .write_params = churn_write_params,
     .setup = churn_setup,
     .thread_init = lpistress_thread_init,

@@ -46,6 +46,7 @@ const struct workload_ops workload_lpi_stress_ops = {
 	    "threads acknowledging (-v -d -e -i, --cache, --kernel)",
     .opts = lpi_stress_opts,
     .validate = lpistress_validate,
+    .expected_lpis = lpistress_expected_lpis,
     .write_params = lpistress_write_params,
     .setup = lpi_stress_setup,
     .thread_init = lpistress_thread_init,

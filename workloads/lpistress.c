@@ -37,6 +37,11 @@ const struct lpistress_kernel lpistress_kernels[] = {
     {NULL, NULL, NULL, NULL},
 };
 
+uint32_t lpistress_expected_lpis(void)
+{
+	return (uint32_t)(lpistress_opt.devices * lpistress_opt.events);
+}
+
 struct lpistress_opts lpistress_opt = {
     .vcpus = 1,
     .devices = 1,

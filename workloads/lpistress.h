@@ -41,6 +41,8 @@ struct lpistress_opts {
 	const struct lpistress_kernel *kernel;
 };
 extern struct lpistress_opts lpistress_opt;
+/* LPIs set-up maps (devices x events): the store's sizing hint. */
+uint32_t lpistress_expected_lpis(void);
 
 int lpistress_set_vcpus(const char *arg);
 int lpistress_set_devices(const char *arg);

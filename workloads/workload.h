@@ -87,6 +87,9 @@ struct workload_ops {
 	uint32_t counters_never;
 	/* Check option combinations; print a message and return -1 if bad. */
 	int (*validate)(void);
+	/* Optional: how many LPIs set-up will map, handed to the store as a
+	 * sizing hint (hash tables are sized like a deployment would). */
+	uint32_t (*expected_lpis)(void);
 	/* Write every workload parameter as members of the JSON "params". */
 	void (*write_params)(struct json *js);
 	int (*setup)(struct wl_ctx *ctx);
