@@ -57,3 +57,13 @@ void irq_free_rcu(struct lb_irq *irq)
 {
 	lb_call_rcu(&irq->rcu, irq_free_cb);
 }
+
+void irq_free_hp_cb(void *irq)
+{
+	irq_free_now(irq);
+}
+
+void irq_retire_hp(struct lb_hp_domain *d, struct lb_irq *irq)
+{
+	lb_hp_retire(d, &irq->hp, irq);
+}

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hp.h"
 #include "list.h"
 #include "sync.h"
 
@@ -47,8 +48,13 @@ struct lb_irq {
 
 	/* Store-private: the era-A list links its entries through this. */
 	struct lb_list lpi_list;
-	/* Deferred free, for stores with lock-free readers. */
-	struct lb_rcu_head rcu;
+	/* Deferred free, for stores with lock-free readers: after a grace
+	 * period (irq_free_rcu), or, with --reclaim=hp, once no hazard
+	 * pointer names it (irq_retire_hp). An irq takes one of the two. */
+	union {
+		struct lb_rcu_head rcu;
+		struct lb_hp_node hp;
+	};
 };
 
 /* Checks on every irq_check() (test builds and --check turn this on). */
@@ -61,6 +67,12 @@ struct lb_irq *irq_alloc(uint32_t intid);
 void irq_free_now(struct lb_irq *irq);
 /* Poison and free after a grace period. Context: registered RCU thread. */
 void irq_free_rcu(struct lb_irq *irq);
+
+/* Retire to d, freed (poisoned) once no hazard names it; d must have
+ * been created with irq_free_hp_cb. Context: unindexed already. */
+void irq_retire_hp(struct lb_hp_domain *d, struct lb_irq *irq);
+/* The destroy function of irq hazard-pointer domains. */
+void irq_free_hp_cb(void *irq);
 
 /* Hook called when a check fails; default prints and aborts. */
 typedef void (*lb_irq_bug_fn)(const char *what, const struct lb_irq *irq);

@@ -39,3 +39,23 @@ void store_get_stats(struct store *s, struct store_stats *st)
 	st->tombstones = st->capacity = st->max_probe = STORE_STAT_ABSENT;
 	s->ops->stats(s, st);
 }
+
+enum store_reclaim store_reclaim_default = STORE_RECLAIM_RCU;
+
+const char *store_reclaim_name(enum store_reclaim r)
+{
+	switch (r) {
+	case STORE_RECLAIM_HP:
+		return "hp";
+	case STORE_RECLAIM_RCU:
+		return "rcu";
+	default:
+		return store_reclaim_name(store_reclaim_default);
+	}
+}
+
+enum store_reclaim store_cfg_reclaim(const struct store_cfg *cfg)
+{
+	enum store_reclaim r = cfg ? cfg->reclaim : STORE_RECLAIM_DEFAULT;
+	return r == STORE_RECLAIM_DEFAULT ? store_reclaim_default : r;
+}

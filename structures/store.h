@@ -51,11 +51,41 @@
  * last put, for_each visits (it visits nothing), and entries (absent).
  */
 #define STORE_CAP_NULL (1u << 5)
+/* Honours store_cfg.reclaim == STORE_RECLAIM_HP (see below). */
+#define STORE_CAP_RECLAIM_HP (1u << 6)
+
+/*
+ * How irq objects are reclaimed after their final put (--reclaim=):
+ *  - RCU (every backend): freed a grace period after they are unindexed
+ *    (backends with STORE_CAP_DEFERRED_FREE), or at once where every lookup
+ *    is serialised with the free.
+ *  - HP (backends with STORE_CAP_RECLAIM_HP): hazard pointers (core/hp.h).
+ *    get publishes a hazard on the entry it loaded and re-checks the slot
+ *    before its try-get; the final put retires the irq, freed once no
+ *    hazard names it. Lookups then take no RCU read section, and
+ *    lookup_rcu must not be used (irq memory is no longer kept for RCU
+ *    readers): the workloads refuse --get=rcu|percpu with --reclaim=hp.
+ *    Only stores whose index memory is never freed while the store lives
+ *    offer it, so irqs are the only objects that need reclaiming. Such a
+ *    store no longer frees after a grace period, whatever its caps say
+ *    (STORE_CAP_DEFERRED_FREE describes its RCU mode): code that relies
+ *    on that for lock-free readers of its own (the translation caches)
+ *    must not run on it, and lpi-stress refuses --reclaim=hp.
+ * DEFAULT means store_reclaim_default, which --reclaim sets (the driver
+ * creates stores with a zeroed store_cfg).
+ */
+struct store_cfg;
+enum store_reclaim { STORE_RECLAIM_DEFAULT, STORE_RECLAIM_RCU, STORE_RECLAIM_HP };
+extern enum store_reclaim store_reclaim_default; /* RCU unless --reclaim=hp */
+const char *store_reclaim_name(enum store_reclaim r);
+/* The mode a store created with cfg runs in (DEFAULT resolved). */
+enum store_reclaim store_cfg_reclaim(const struct store_cfg *cfg);
 
 struct store;
 
 struct store_cfg {
-	uint32_t expected_lpis; /* sizing hint; backends may ignore it */
+	uint32_t expected_lpis;	    /* sizing hint; backends may ignore it */
+	enum store_reclaim reclaim; /* backends without STORE_CAP_RECLAIM_HP ignore it */
 };
 
 /* Backend-reported statistics. A field a backend cannot report keeps the
@@ -89,6 +119,31 @@ struct store_ops {
 			   void *arg);
 	/* Fills every field it can; the caller preset them to ABSENT. */
 	void (*stats)(struct store *s, struct store_stats *st);
+
+	/*
+	 * Optional (NULL where the store has no lock-free readers: list,
+	 * list-rw): the read side of --get=rcu and --get=percpu, which take
+	 * no reference per access.
+	 * Context: caller inside lb_rcu_read_lock(), store in RCU reclaim
+	 * mode. Returns the irq indexed for intid, or NULL (absent, invalid
+	 * INTID); takes no reference. The result is valid memory until
+	 * lb_rcu_read_unlock(); it may be a dying object (refcount 0, final
+	 * put done, not yet unindexed): callers that keep it beyond the
+	 * section must lb_ref_tryget() it first (and drop that reference
+	 * with put), and state they change on it may be lost with it.
+	 * What must hold for this to be correct, in every backend that
+	 * offers it: an irq is freed only a grace period after it is
+	 * unindexed (irq_free_rcu), and index memory a lookup walks is freed
+	 * the same way or never.
+	 */
+	struct lb_irq *(*lookup_rcu)(struct store *s, uint32_t intid);
+	/*
+	 * Optional: Context: quiescent (no concurrent op). Frees every irq
+	 * whose reclamation is still pending in the store's own scheme
+	 * (hazard-pointer retire lists), so memory accounting can be checked;
+	 * RCU-deferred frees are lb_rcu_barrier()'s business instead.
+	 */
+	void (*quiesce)(struct store *s);
 };
 
 /* Every backend begins with this, so generic code can find its ops. */
@@ -109,6 +164,13 @@ static inline struct lb_irq *store_get(struct store *s, uint32_t intid)
 static inline void store_put(struct store *s, struct lb_irq *irq)
 {
 	s->ops->put(s, irq);
+}
+
+/* See store_ops.quiesce; a no-op for stores without one. */
+static inline void store_quiesce(struct store *s)
+{
+	if (s->ops->quiesce)
+		s->ops->quiesce(s);
 }
 
 /* Unmap (DISCARD): drop the mapping's reference on intid's irq. The caller

@@ -17,8 +17,20 @@
  *    live entry (try-get) or publish the fresh irq, replacing a dying one.
  *  - for_each: scans the slots of [first, last] under RCU, try-gets each
  *    entry and calls fn outside the read section.
+ *  - lookup_rcu (--get=rcu|percpu): one acquire load, no reference.
  * Callers: registered RCU threads, outside read sections (store.h).
  * Reclamation: irqs via irq_free_rcu; the array lives as long as the store.
+ *
+ * --reclaim=hp (STORE_CAP_RECLAIM_HP): hazard pointers (core/hp.h) instead
+ * of RCU for the irqs; the array needs no reclamation at all. get loads
+ * the slot, publishes a hazard on the irq, reloads the slot and retries
+ * until both agree, then try-gets and clears the hazard: the irq cannot
+ * be freed in between, because its final put clears the slot (under the
+ * lock) before retiring it, and the retire's scan then sees our hazard
+ * or our reload sees the cleared slot (hp.h). No RCU read section is
+ * entered on any path, and lookup_rcu is not offered in that mode. add's
+ * locked section and the final put need nothing more: a slot's irq is
+ * only unindexed under the lock, and retired after it.
  */
 #include <errno.h>
 
@@ -29,9 +41,10 @@ extern const struct store_ops store_flat_ops;
 
 struct store_flat {
 	struct store base;
-	struct lb_lock lock;   /* serialises slot writers (add, final put) */
-	unsigned long entries; /* occupied slots; under lock, read atomically */
-	struct lb_irq **slots; /* LB_NR_LPI_SPACE pointers, RCU-published */
+	struct lb_lock lock;	 /* serialises slot writers (add, final put) */
+	unsigned long entries;	 /* occupied slots; under lock, read atomically */
+	struct lb_irq **slots;	 /* LB_NR_LPI_SPACE pointers, RCU-published */
+	struct lb_hp_domain *hp; /* --reclaim=hp; NULL in RCU mode */
 };
 
 #define to_flat(s)	 lb_container_of((s), struct store_flat, base)
@@ -44,12 +57,14 @@ static void flat_count(struct store_flat *f, long delta)
 
 static struct store *flat_create(const struct store_cfg *cfg)
 {
-	(void)cfg;
 	struct store_flat *f = lb_zalloc(LB_MEM_STORE, sizeof(*f));
 	if (!f)
 		return NULL;
 	f->slots = lb_zalloc(LB_MEM_STORE, FLAT_SLOTS_BYTES);
-	if (!f->slots) {
+	if (f->slots && store_cfg_reclaim(cfg) == STORE_RECLAIM_HP)
+		f->hp = lb_hp_domain_create(irq_free_hp_cb);
+	if (!f->slots || (store_cfg_reclaim(cfg) == STORE_RECLAIM_HP && !f->hp)) {
+		lb_free(LB_MEM_STORE, f->slots, FLAT_SLOTS_BYTES);
 		lb_free(LB_MEM_STORE, f, sizeof(*f));
 		return NULL;
 	}
@@ -62,6 +77,7 @@ static struct store *flat_create(const struct store_cfg *cfg)
 static void flat_destroy(struct store *s)
 {
 	struct store_flat *f = to_flat(s);
+	lb_hp_domain_destroy(f->hp); /* retired irqs are in no slot */
 	for (uint32_t i = 0; i < LB_NR_LPI_SPACE; i++)
 		if (f->slots[i])
 			irq_free_now(f->slots[i]);
@@ -70,11 +86,35 @@ static void flat_destroy(struct store *s)
 	lb_free(LB_MEM_STORE, f, sizeof(*f));
 }
 
+/* get under hazard pointers (see the header). Context: intid valid. */
+static struct lb_irq *flat_get_hp(struct store_flat *f, uint32_t intid)
+{
+	struct lb_hp_rec *hr = lb_hp_self(f->hp);
+	struct lb_irq **slot = &f->slots[intid - LB_INTID_BASE];
+	struct lb_irq *irq = lb_rcu_dereference(*slot);
+	while (irq) {
+		lb_hp_protect(hr, irq);
+		struct lb_irq *again = lb_hp_reload(slot);
+		if (again == irq)
+			break;
+		irq = again; /* unindexed or replaced meanwhile */
+	}
+	if (irq) {
+		irq_check(irq);
+		if (!lb_ref_tryget(&irq->refcount))
+			irq = NULL; /* dying, not yet cleared */
+	}
+	lb_hp_clear(hr);
+	return irq;
+}
+
 static struct lb_irq *flat_get(struct store *s, uint32_t intid)
 {
 	struct store_flat *f = to_flat(s);
 	struct lb_irq *irq = NULL;
-	if (store_intid_valid(intid)) {
+	if (store_intid_valid(intid) && f->hp) {
+		irq = flat_get_hp(f, intid);
+	} else if (store_intid_valid(intid)) {
 		lb_rcu_read_lock();
 		irq = lb_rcu_dereference(f->slots[intid - LB_INTID_BASE]);
 		if (irq) {
@@ -104,7 +144,30 @@ static void flat_put(struct store *s, struct lb_irq *irq)
 		flat_count(f, -1);
 	}
 	lb_unlock(&f->lock);
-	irq_free_rcu(irq);
+	if (f->hp)
+		irq_retire_hp(f->hp, irq);
+	else
+		irq_free_rcu(irq);
+}
+
+/* Context: inside lb_rcu_read_lock(), RCU reclaim mode (store.h). */
+static struct lb_irq *flat_lookup_rcu(struct store *s, uint32_t intid)
+{
+	struct store_flat *f = to_flat(s);
+	if (!store_intid_valid(intid))
+		return NULL;
+	struct lb_irq *irq = lb_rcu_dereference(f->slots[intid - LB_INTID_BASE]);
+	if (irq)
+		irq_check(irq);
+	return irq;
+}
+
+/* Context: quiescent. */
+static void flat_quiesce(struct store *s)
+{
+	struct store_flat *f = to_flat(s);
+	if (f->hp)
+		lb_hp_drain(f->hp);
 }
 
 static int flat_add(struct store *s, uint32_t intid, struct lb_irq **out)
@@ -149,6 +212,20 @@ static size_t flat_for_each(struct store *s, uint32_t first, uint32_t last, stor
 		first = LB_INTID_BASE;
 	if (last >= LB_INTID_LIMIT)
 		last = LB_INTID_LIMIT - 1;
+	if (f->hp) {
+		/* No read section to hold: protect and try-get one at a time. */
+		for (uint32_t intid = first; intid <= last; intid++) {
+			struct lb_irq *irq = flat_get_hp(f, intid);
+			if (!irq)
+				continue;
+			visited++;
+			int stop = fn(irq, arg);
+			flat_put(s, irq);
+			if (stop)
+				break;
+		}
+		return visited;
+	}
 	lb_rcu_read_lock();
 	for (uint32_t intid = first; intid <= last; intid++) {
 		struct lb_irq *irq = lb_rcu_dereference(f->slots[intid - LB_INTID_BASE]);
@@ -180,7 +257,8 @@ static void flat_stats(struct store *s, struct store_stats *st)
 const struct store_ops store_flat_ops = {
     .name = "flat",
     .desc = "reference: preallocated INTID-indexed array, RCU try-get, erase at zero",
-    .caps = STORE_CAP_LOCKFREE_GET | STORE_CAP_DEFERRED_FREE | STORE_CAP_FIXED_CAPACITY,
+    .caps = STORE_CAP_LOCKFREE_GET | STORE_CAP_DEFERRED_FREE | STORE_CAP_FIXED_CAPACITY |
+	    STORE_CAP_RECLAIM_HP,
     .create = flat_create,
     .destroy = flat_destroy,
     .add = flat_add,
@@ -188,4 +266,6 @@ const struct store_ops store_flat_ops = {
     .put = flat_put,
     .for_each = flat_for_each,
     .stats = flat_stats,
+    .lookup_rcu = flat_lookup_rcu,
+    .quiesce = flat_quiesce,
 };

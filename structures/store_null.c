@@ -21,6 +21,9 @@
  * distinct objects, no allocation on add, no frees at the last put, and
  * for_each visits nothing.
  *
+ * lookup_rcu (--get=rcu|percpu): the fixed irq for every valid INTID,
+ * no reference, no read section needed (it lives as long as the store).
+ *
  * Reclamation: the store holds one reference of its own on the irq, so the
  * count cannot reach zero while the store exists; a put that takes it to
  * zero dropped a reference nobody held and is reported as a refcount bug.
@@ -74,6 +77,16 @@ static struct lb_irq *null_get(struct store *s, uint32_t intid)
 	return n->irq;
 }
 
+/* Context: any (a read section is allowed, not needed). */
+static struct lb_irq *null_lookup_rcu(struct store *s, uint32_t intid)
+{
+	struct store_null *n = to_null(s);
+	if (!store_intid_valid(intid))
+		return NULL;
+	irq_check(n->irq);
+	return n->irq;
+}
+
 static void null_put(struct store *s, struct lb_irq *irq)
 {
 	(void)s;
@@ -116,4 +129,5 @@ const struct store_ops store_null_ops = {
     .put = null_put,
     .for_each = null_for_each,
     .stats = null_stats,
+    .lookup_rcu = null_lookup_rcu,
 };

@@ -18,6 +18,8 @@
  *    otherwise the fresh irq is stored, replacing a dying entry if any.
  *  - for_each: walks the xarray under RCU, try-gets each entry, and calls
  *    fn outside the read section (fn may block; see xs_for_each).
+ *  - lookup_rcu (--get=rcu|percpu): xa_load inside the caller's read
+ *    section, no reference.
  * Callers: registered RCU threads, outside read sections (store.h).
  * Reclamation: irqs via irq_free_rcu (a grace period after the erase);
  * xarray nodes likewise, inside the xarray.
@@ -83,6 +85,17 @@ static struct lb_irq *xs_get(struct store *s, uint32_t intid)
 	lb_rcu_read_unlock();
 	if (!irq)
 		LB_COUNT(LB_C_GET_MISS);
+	return irq;
+}
+
+/* Context: inside lb_rcu_read_lock() (store.h). */
+static struct lb_irq *xs_lookup_rcu(struct store *s, uint32_t intid)
+{
+	if (!store_intid_valid(intid))
+		return NULL;
+	struct lb_irq *irq = xa_load(&to_xs(s)->xa, intid);
+	if (irq)
+		irq_check(irq);
 	return irq;
 }
 
@@ -226,4 +239,5 @@ const struct store_ops store_xa_ops = {
     .put = xs_put,
     .for_each = xs_for_each,
     .stats = xs_stats,
+    .lookup_rcu = xs_lookup_rcu,
 };

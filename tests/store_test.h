@@ -128,13 +128,19 @@ static void st_set_step(const char *step)
  * That, and only that, is a skip; a NULL for any other reason is a failure
  * of that backend. Sets *skipped and returns NULL in both cases.
  */
-static struct store *st_create(const struct store_ops *ops, uint32_t expected, bool *skipped)
+static struct store *st_create_reclaim(const struct store_ops *ops, uint32_t expected,
+				       enum store_reclaim reclaim, bool *skipped)
 {
-	struct store_cfg cfg = {.expected_lpis = expected};
+	struct store_cfg cfg = {.expected_lpis = expected, .reclaim = reclaim};
 	errno = 0;
 	struct store *s = ops->create(&cfg);
 	*skipped = !s && errno == ENOTSUP;
 	return s;
+}
+
+static inline struct store *st_create(const struct store_ops *ops, uint32_t expected, bool *skipped)
+{
+	return st_create_reclaim(ops, expected, STORE_RECLAIM_DEFAULT, skipped);
 }
 
 /* ---- Memory baselines: every object a backend allocates is accounted by

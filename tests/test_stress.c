@@ -36,6 +36,19 @@
  *   lb_irq_bug_hook; ASan in its build), the mapped object must stay
  *   indexed, the hot LPI must really have died, and the count balances.
  *
+ * Read modes (issue 10; chosen by ops presence and caps, no per-backend
+ * code): each case runs with --get=ref's gets ("ref"); backends with
+ * lookup_rcu run both again with the getters' accesses made as --get=rcu
+ * makes them ("rcu": lookup_rcu and the update inside one read section,
+ * no reference; one access in four "queues" the irq: try-get under the
+ * irq lock, keep it past the section, put it later), so readers inside
+ * read sections meet irqs that churners unmap and free, and must never
+ * see poisoned memory (irq_check before, during and after the update; ASan
+ * in its build; the TSan build's checking RCU); backends with
+ * STORE_CAP_RECLAIM_HP run both again on a store created with
+ * STORE_RECLAIM_HP ("hp": every get goes through hazard pointers). The
+ * invariants checked afterwards are the same in every mode.
+ *
  * Workers never call CHECK() (check.h is not thread-safe): they count
  * errors in their own block, which main checks after the join. One line
  * per case shows the work done.
@@ -82,6 +95,7 @@ struct ctx {
 	 * counting is checked, against the sum of the mappings. */
 	bool null_store;
 	pthread_mutex_t writer;
+	bool rcu_reads; /* mode "rcu": getters use lookup_rcu, no reference */
 };
 
 struct worker {
@@ -174,6 +188,47 @@ static void touch(struct lb_irq *irq)
 	irq->nr_updates++;
 	irq->pending_latch = !irq->pending_latch;
 	lb_unlock(&irq->irq_lock);
+}
+
+/*
+ * A getter's access in mode "rcu" (getmode.h): look up and update inside
+ * one read section without a reference; if `queue`, also take one (try-get
+ * under the irq lock, as queueing on an ap_list does) and drop it after
+ * the section. What is checked: the irq is never poisoned while the
+ * section lasts, even across a yield that lets churners unmap and free
+ * it; a reference is only ever taken on a live irq.
+ */
+static void rcu_access(struct worker *w, uint32_t intid, bool queue)
+{
+	struct ctx *c = w->c;
+	struct lb_irq *kept = NULL;
+	lb_rcu_read_lock();
+	struct lb_irq *irq = c->ops->lookup_rcu(c->s, intid);
+	if (!irq) {
+		lb_rcu_read_unlock();
+		w->misses++;
+		return;
+	}
+	w->hits++;
+	irq_check(irq);
+	if (irq->intid != intid && !c->null_store)
+		WFAIL(w, "lookup_rcu(%u) returned INTID %u", intid, irq->intid);
+	lb_lock(&irq->irq_lock);
+	irq->nr_updates++; /* harmless on a dying irq: lost with it */
+	irq->pending_latch = !irq->pending_latch;
+	if (queue && lb_ref_tryget(&irq->refcount))
+		kept = irq;
+	lb_unlock(&irq->irq_lock);
+	maybe_yield(w, 6); /* let a churner unmap and free it meanwhile */
+	irq_check(irq);
+	lb_rcu_read_unlock();
+	if (kept) {
+		irq_check(kept);
+		if (refs_of(kept) == 0)
+			WFAIL(w, "kept %u with refcount 0", intid);
+		touch(kept);
+		do_put(c, kept);
+	}
 }
 
 /* Context: slot->lock held. Maps the slot's LPI; the new reference is the
@@ -295,6 +350,8 @@ static void *churn_worker(void *arg)
 			c->ops->for_each(c->s, k.first, k.last, walk_fn, &k);
 			w_unlock(c);
 			w->walks++;
+		} else if (c->rcu_reads) {
+			rcu_access(w, sl->intid, r % 4 == 0);
 		} else {
 			struct lb_irq *irq = checked_get(w, sl->intid);
 			if (irq) {
@@ -321,6 +378,14 @@ static void *hot_getter(void *arg)
 		/* Mostly the hot LPI; sometimes a neighbour (a cold slot),
 		 * which shares interior nodes, buckets or the list with it. */
 		uint32_t intid = r < 90 ? HOT_INTID : c->slots[1 + r % (c->nr_slots - 1)].intid;
+		if (c->rcu_reads) {
+			rcu_access(w, intid, r % 4 == 0);
+			op_done(w);
+			for (unsigned n = (unsigned)(st_rand(&w->rng) % 64); n; n--)
+				(void)st_rand(&w->rng);
+			maybe_yield(w, 8);
+			continue;
+		}
 		struct lb_irq *irq = checked_get(w, intid);
 		if (!irq) {
 			op_done(w);
@@ -563,6 +628,7 @@ static void verify_contents(struct ctx *c, const struct st_mem *base)
 	store_get_stats(c->s, &st);
 	CHECKF(st.entries == STORE_STAT_ABSENT || st.entries == mapped,
 	       "%s: entries %llu, mapped %zu", ops->name, (unsigned long long)st.entries, mapped);
+	store_quiesce(c->s); /* hazard-pointer retire lists, if any */
 	size_t walked = 0;
 	ops->for_each(c->s, LB_INTID_BASE, LB_INTID_LIMIT - 1, count_fn, &walked);
 	CHECKF(walked == mapped, "%s: for_each visited %zu, mapped %zu", ops->name, walked, mapped);
@@ -601,6 +667,8 @@ static void verify_and_destroy(struct ctx *c, const struct st_mem *base)
 }
 
 enum stress_case { CASE_CHURN, CASE_HOT };
+enum stress_mode { MODE_REF, MODE_RCU, MODE_HP };
+static const char *const mode_names[] = {"ref", "rcu", "hp"};
 
 /* Remaps the hot case needs for its race to have been played at all. */
 #define HOT_MIN_REMAPS 32
@@ -623,10 +691,12 @@ static bool progress_ok(struct ctx *c, struct worker *w, unsigned nw, enum stres
 }
 
 /* Returns false when the backend is skipped in this build. */
-static bool run_case(const struct store_ops *ops, enum stress_case which, double secs,
-		     unsigned nthreads)
+static bool run_case(const struct store_ops *ops, enum stress_case which, enum stress_mode mode,
+		     double secs, unsigned nthreads)
 {
-	const char *cname = which == CASE_CHURN ? "churn" : "hot";
+	char cname[16];
+	snprintf(cname, sizeof(cname), "%s/%s", which == CASE_CHURN ? "churn" : "hot",
+		 mode_names[mode]);
 	struct st_mem base;
 	st_mem_snapshot(&base);
 	struct ctx c;
@@ -636,9 +706,11 @@ static bool run_case(const struct store_ops *ops, enum stress_case which, double
 	c.null_store = ops->caps & STORE_CAP_NULL;
 	pthread_mutex_init(&c.writer, NULL);
 	atomic_init(&c.stop, false);
+	c.rcu_reads = mode == MODE_RCU;
 
 	bool skipped;
-	c.s = st_create(ops, which == CASE_CHURN ? NR_LPIS_CHURN : NR_COLD_HOT + 1, &skipped);
+	c.s = st_create_reclaim(ops, which == CASE_CHURN ? NR_LPIS_CHURN : NR_COLD_HOT + 1,
+				mode == MODE_HP ? STORE_RECLAIM_HP : STORE_RECLAIM_RCU, &skipped);
 	if (!c.s) {
 		pthread_mutex_destroy(&c.writer);
 		if (skipped)
@@ -746,7 +818,7 @@ static bool run_case(const struct store_ops *ops, enum stress_case which, double
 	char freshs[48] = "";
 	if (which == CASE_HOT)
 		snprintf(freshs, sizeof(freshs), " (%llu fresh)", (unsigned long long)fresh);
-	printf("stress: %-8s %-5s %u threads %.2fs%s: ops %llu (min/thread %llu); get hit %llu "
+	printf("stress: %-8s %-9s %u threads %.2fs%s: ops %llu (min/thread %llu); get hit %llu "
 	       "miss %llu; map %llu%s unmap %llu; checked %llu; walks %llu; try-get failed %llu; "
 	       "preempted %llu\n",
 	       ops->name, cname, nw, elapsed,
@@ -797,9 +869,9 @@ int main(void)
 		const struct store_ops *ops = *o;
 		int f0 = check_failures;
 		/* Time-bounded work plus verification: a hang is a failure. */
-		st_watch(ops->name, (unsigned)(2 * secs) + 60);
+		st_watch(ops->name, (unsigned)(6 * secs) + 120);
 		st_set_step("churn");
-		if (!run_case(ops, CASE_CHURN, secs, nthreads)) {
+		if (!run_case(ops, CASE_CHURN, MODE_REF, secs, nthreads)) {
 			printf("stress: %-8s SKIPPED: create() reports ENOTSUP in this build\n",
 			       ops->name);
 			skipped++;
@@ -807,7 +879,19 @@ int main(void)
 			continue;
 		}
 		st_set_step("hot");
-		run_case(ops, CASE_HOT, secs, nthreads);
+		run_case(ops, CASE_HOT, MODE_REF, secs, nthreads);
+		if (ops->lookup_rcu) {
+			st_set_step("churn/rcu");
+			run_case(ops, CASE_CHURN, MODE_RCU, secs, nthreads);
+			st_set_step("hot/rcu");
+			run_case(ops, CASE_HOT, MODE_RCU, secs, nthreads);
+		}
+		if (ops->caps & STORE_CAP_RECLAIM_HP) {
+			st_set_step("churn/hp");
+			run_case(ops, CASE_CHURN, MODE_HP, secs, nthreads);
+			st_set_step("hot/hp");
+			run_case(ops, CASE_HOT, MODE_HP, secs, nthreads);
+		}
 		alarm(0);
 		bool ok = check_failures == f0;
 		printf("stress: %-8s %s\n", ops->name, ok ? "PASS" : "FAIL");

@@ -97,6 +97,19 @@ struct cache_ops {
 	void (*invalidate)(struct cache *c, struct its *its);
 	void (*for_each)(struct cache *c, cache_visit_fn fn, void *arg);
 	void (*stats)(struct cache *c, struct cache_stats *st);
+	/*
+	 * Optional, for --get=rcu (getmode.h): the cached irq without a
+	 * reference. Context: inside lb_rcu_read_lock(). The result is valid
+	 * memory until lb_rcu_read_unlock() and may be dying (refcount 0: an
+	 * invalidation dropped the entry's reference meanwhile); a caller
+	 * that keeps it past the section must try-get it. Offered by designs
+	 * whose lookups are RCU readers (CACHE_F_RCU_READERS) and whose
+	 * entries are freed a grace period after they are unlinked; the irq
+	 * itself stays valid because --get=rcu requires a store that frees
+	 * after a grace period.
+	 */
+	struct lb_irq *(*lookup_rcu)(struct cache *c, const struct its *its, uint32_t devid,
+				     uint32_t eventid);
 };
 
 /* Every design's instance begins with this. */

@@ -27,6 +27,8 @@
  *    is safe only because the era-B store frees irqs after a grace period;
  *    with a store that frees at once (era-A list) the drop is deferred past
  *    a grace period instead (cache_put_rcu_safe).
+ *  - lookup_rcu (--get=rcu): the same walk in the caller's read section,
+ *    bumping the usage count, without the try-get.
  * Reclamation: entries after a grace period (synchronize or call_rcu).
  */
 #include "../core/alloc.h"
@@ -118,6 +120,25 @@ static struct lb_irq *usage_lookup(struct cache *base, const struct its *its, ui
 	if (found)
 		irq_check(found);
 	return found;
+}
+
+/* Context: inside lb_rcu_read_lock() (cache.h). */
+static struct lb_irq *usage_lookup_rcu(struct cache *base, const struct its *its, uint32_t devid,
+				       uint32_t eventid)
+{
+	struct cache_usage *c = to_usage(base);
+	for (struct usage_entry *e = lb_rcu_dereference(c->head); e;
+	     e = lb_rcu_dereference(e->next)) {
+		if (e->doorbell != its->doorbell || e->devid != devid || e->eventid != eventid)
+			continue;
+		struct lb_irq *irq = lb_rcu_dereference(e->irq);
+		if (!irq)
+			continue; /* invalidated; a newer entry may follow */
+		atomic_fetch_add_explicit(&e->usage, 1, memory_order_relaxed);
+		irq_check(irq);
+		return irq;
+	}
+	return NULL;
 }
 
 static void usage_release_cb(struct lb_rcu_head *head)
@@ -263,6 +284,7 @@ const struct cache_ops cache_usage_rcu_ops = {
     .invalidate = usage_invalidate,
     .for_each = usage_for_each,
     .stats = usage_stats,
+    .lookup_rcu = usage_lookup_rcu,
 };
 
 const struct cache_ops cache_usage_callrcu_ops = {
@@ -277,4 +299,5 @@ const struct cache_ops cache_usage_callrcu_ops = {
     .invalidate = usage_invalidate,
     .for_each = usage_for_each,
     .stats = usage_stats,
+    .lookup_rcu = usage_lookup_rcu,
 };

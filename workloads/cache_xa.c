@@ -16,6 +16,8 @@
  *    reference of exactly what the erase returned: two invalidators racing
  *    on one entry can never both drop it (DESIGN.md section 5, race d).
  *    Only this ITS's entries go (KVM scopes invalidations to the ITS).
+ *  - lookup_rcu (--get=rcu): xa_load in the caller's read section, no
+ *    reference.
  * Reclamation: the era-B store frees irqs after a grace period, so a
  * reader's try-get on an irq whose last reference just went is safe and
  * the reference is dropped at once. With a store that frees at once the
@@ -80,6 +82,17 @@ static struct lb_irq *xac_lookup(struct cache *base, const struct its *its, uint
 	if (irq && !lb_ref_tryget(&irq->refcount))
 		irq = NULL;
 	lb_rcu_read_unlock();
+	if (irq)
+		irq_check(irq);
+	return irq;
+}
+
+/* Context: inside lb_rcu_read_lock() (cache.h). */
+static struct lb_irq *xac_lookup_rcu(struct cache *base, const struct its *its, uint32_t devid,
+				     uint32_t eventid)
+{
+	(void)its;
+	struct lb_irq *irq = xa_load(&to_xa(base)->xa, xa_cache_key(devid, eventid));
 	if (irq)
 		irq_check(irq);
 	return irq;
@@ -165,4 +178,5 @@ const struct cache_ops cache_xa_ops = {
     .invalidate = xac_invalidate,
     .for_each = xac_for_each,
     .stats = xac_stats,
+    .lookup_rcu = xac_lookup_rcu,
 };

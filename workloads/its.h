@@ -180,6 +180,16 @@ struct its_inject_stats {
 enum its_inject_result its_inject(struct its *its, uint32_t devid, uint32_t eventid,
 				  struct its_inject_stats *st);
 
+/* its_inject for --get=rcu (getmode.h): the cached translation is used
+ * inside one RCU read section without a reference (cache_ops.lookup_rcu);
+ * under the irq lock, an irq already on a list is just made pending again
+ * (the list holds a reference), one on no list is try-got (a dying irq is
+ * reported ITS_INJ_UNMAPPED) and queued, and that reference is dropped
+ * after the section. A miss takes its_inject's path.
+ * Context: as its_inject; its cache offers lookup_rcu. */
+enum its_inject_result its_inject_rcu(struct its *its, uint32_t devid, uint32_t eventid,
+				      struct its_inject_stats *st);
+
 /* Guest acknowledgement of everything on vcpu's list: remove, clear
  * pending, drop the list's reference. Returns how many.
  * Context: takes vcpu->ap_list_lock, then each irq_lock. */

@@ -26,6 +26,7 @@
 
 #include "../bench/json.h"
 #include "../core/alloc.h"
+#include "getmode.h"
 #include "lpistress.h"
 
 #define CHURN_DEFAULT_MIX "discard-mapti:4,movi:2,mapd:1,invall:2,movall:1"
@@ -65,6 +66,7 @@ static int churn_set_rate(const char *arg)
 
 static const struct bench_opt its_churn_opts[] = {
     LPISTRESS_OPTS,
+    GETMODE_OPTS,
     {"cmd-mix", 0, true, "NAME:W,...",
      "command sequences and weights: discard-mapti, movi, mapd, invall, movall, inv, mapc, "
      "ctlr (default " CHURN_DEFAULT_MIX ")",

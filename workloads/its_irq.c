@@ -112,6 +112,74 @@ static int its_resolve_locked(struct its *its, uint32_t devid, uint32_t eventid,
 	return 0;
 }
 
+/* The miss path of its_inject: resolve under its_lock, insert, queue. */
+static enum its_inject_result its_inject_miss(struct its *its, uint32_t devid, uint32_t eventid,
+					      struct its_inject_stats *st)
+{
+	struct cache *c = its->cache;
+	struct lb_irq *irq;
+	enum its_inject_result r;
+	st->misses++;
+	LB_COUNT(LB_C_CACHE_MISS);
+	pthread_mutex_lock(&its->its_lock);
+	if (its_resolve_locked(its, devid, eventid, &irq) == 0) {
+		irq_check(irq);
+		c->ops->insert(c, its, devid, eventid, irq);
+		lb_lock(&irq->irq_lock);
+		irq->pending_latch = true;
+		r = its_queue_irq_unlock(irq);
+	} else {
+		r = ITS_INJ_UNMAPPED;
+	}
+	pthread_mutex_unlock(&its->its_lock);
+	return r;
+}
+
+/*
+ * Why the hit path is correct without a reference (getmode.h): the irq
+ * and the cache entry that led to it are freed only a grace period after
+ * they are unpublished, so both stay valid memory until we leave the
+ * section; state written to a dying irq is lost with it; and the only way
+ * the pointer outlives the section is the list, whose reference is taken
+ * under the irq lock after our try-get succeeded (its_queue_irq_unlock
+ * increments with ours held), never on a dying irq.
+ */
+enum its_inject_result its_inject_rcu(struct its *its, uint32_t devid, uint32_t eventid,
+				      struct its_inject_stats *st)
+{
+	struct cache *c = its->cache;
+	enum its_inject_result r;
+	struct lb_irq *held = NULL;
+	lb_rcu_read_lock();
+	struct lb_irq *irq = c->ops->lookup_rcu(c, its, devid, eventid);
+	if (!irq) {
+		lb_rcu_read_unlock();
+		r = its_inject_miss(its, devid, eventid, st);
+		st->result[r]++;
+		return r;
+	}
+	st->hits++;
+	LB_COUNT(LB_C_CACHE_HIT);
+	lb_lock(&irq->irq_lock);
+	if (irq->vcpu) {
+		irq->pending_latch = true; /* on a list: it holds a reference */
+		lb_unlock(&irq->irq_lock);
+		r = ITS_INJ_COALESCED;
+	} else if (lb_ref_tryget(&irq->refcount)) {
+		held = irq;
+		irq->pending_latch = true;
+		r = its_queue_irq_unlock(irq);
+	} else {
+		lb_unlock(&irq->irq_lock); /* dying: unmapped meanwhile */
+		r = ITS_INJ_UNMAPPED;
+	}
+	lb_rcu_read_unlock();
+	if (held)
+		store_put(its->vm->store, held);
+	st->result[r]++;
+	return r;
+}
+
 enum its_inject_result its_inject(struct its *its, uint32_t devid, uint32_t eventid,
 				  struct its_inject_stats *st)
 {
@@ -127,19 +195,7 @@ enum its_inject_result its_inject(struct its *its, uint32_t devid, uint32_t even
 		r = its_queue_irq_unlock(irq);
 		store_put(its->vm->store, irq);
 	} else {
-		st->misses++;
-		LB_COUNT(LB_C_CACHE_MISS);
-		pthread_mutex_lock(&its->its_lock);
-		if (its_resolve_locked(its, devid, eventid, &irq) == 0) {
-			irq_check(irq);
-			c->ops->insert(c, its, devid, eventid, irq);
-			lb_lock(&irq->irq_lock);
-			irq->pending_latch = true;
-			r = its_queue_irq_unlock(irq);
-		} else {
-			r = ITS_INJ_UNMAPPED;
-		}
-		pthread_mutex_unlock(&its->its_lock);
+		r = its_inject_miss(its, devid, eventid, st);
 	}
 	st->result[r]++;
 	return r;

@@ -20,10 +20,12 @@
  *     v6.9   xa   + lru   LPI xarray merged, translation cache unchanged
  *     v6.10  xa   + xa    era B: per-ITS xarray cache
  */
+#include "getmode.h"
 #include "lpistress.h"
 
 static const struct bench_opt lpi_stress_opts[] = {
     LPISTRESS_OPTS,
+    GETMODE_OPTS,
     {0},
 };
 

@@ -26,6 +26,7 @@
 #include "../bench/config.h"
 #include "../bench/json.h"
 #include "../core/alloc.h"
+#include "getmode.h"
 
 const struct lpistress_kernel lpistress_kernels[] = {
     {"v6.8", "list", "lru", "era A: LPI list + global LRU cache under lpi_list_lock"},
@@ -132,6 +133,20 @@ int lpistress_validate(void)
 	if (o->kernel && o->cache && strcmp(o->cache, o->kernel->cache))
 		fprintf(stderr, "lpibench: note: --cache=%s replaces %s's cache (%s)\n", o->cache,
 			o->kernel->name, o->kernel->cache);
+	if (getmode_validate("lpi-stress/its-churn", false, false))
+		return -1;
+	const struct cache_ops *cache = cache_find(lpistress_cache_name());
+	if (getmode == GETMODE_RCU && cache && !cache->lookup_rcu) {
+		char names[256] = "";
+		for (const struct cache_ops *const *c = cache_registry; *c; c++)
+			if ((*c)->lookup_rcu)
+				snprintf(names + strlen(names), sizeof(names) - strlen(names),
+					 "%s%s", names[0] ? ", " : "", (*c)->name);
+		return opt_error("get",
+				 "rcu: cache %s has no lookup without a reference; caches "
+				 "that have one: %s",
+				 cache->name, names);
+	}
 	return 0;
 }
 
@@ -149,6 +164,7 @@ void lpistress_write_params(struct json *js)
 	else
 		json_null(js, "kernel");
 	json_u64(js, "inject_cost_ns", o->inject_cost_ns);
+	getmode_write_params(js);
 }
 
 /* ---- set-up and teardown ---- */
@@ -263,7 +279,10 @@ int lpistress_inject_op(struct wl_ctx *ctx, struct wl_worker *w)
 		in->first_ns = lpistress_now_ns();
 	if (lpistress_opt.inject_cost_ns)
 		lpistress_spin_ns(lpistress_opt.inject_cost_ns);
-	its_inject(in->its, in->devid, in->next_event, &in->st);
+	if (getmode == GETMODE_RCU)
+		its_inject_rcu(in->its, in->devid, in->next_event, &in->st);
+	else
+		its_inject(in->its, in->devid, in->next_event, &in->st);
 	in->injections++;
 	if (++in->next_event == st->layout.nr_events) {
 		in->next_event = 0;

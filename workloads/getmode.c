@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * --get and --reclaim (see getmode.h): parsing, validation against the
+ * chosen backends, and the record in the results.
+ */
+#include "getmode.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../bench/config.h"
+#include "../bench/json.h"
+#include "../bench/option.h"
+
+enum getmode getmode = GETMODE_REF;
+
+const char *getmode_name(enum getmode m)
+{
+	switch (m) {
+	case GETMODE_RCU:
+		return "rcu";
+	case GETMODE_PERCPU:
+		return "percpu";
+	default:
+		return "ref";
+	}
+}
+
+int getmode_set_get(const char *arg)
+{
+	if (strcmp(arg, "ref") == 0)
+		getmode = GETMODE_REF;
+	else if (strcmp(arg, "rcu") == 0)
+		getmode = GETMODE_RCU;
+	else if (strcmp(arg, "percpu") == 0)
+		getmode = GETMODE_PERCPU;
+	else
+		return opt_error("get", "expected ref, rcu or percpu, got '%s'", arg);
+	return 0;
+}
+
+int getmode_set_reclaim(const char *arg)
+{
+	if (strcmp(arg, "rcu") == 0)
+		store_reclaim_default = STORE_RECLAIM_RCU;
+	else if (strcmp(arg, "hp") == 0)
+		store_reclaim_default = STORE_RECLAIM_HP;
+	else
+		return opt_error("reclaim", "expected rcu or hp, got '%s'", arg);
+	return 0;
+}
+
+/* "a, b, c": the registered backends that pass `ok`. */
+static void backends_where(bool (*ok)(const struct store_ops *), char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = 0;
+	for (const struct store_ops *const *o = store_registry; *o; o++) {
+		if (!ok(*o))
+			continue;
+		int w = snprintf(buf + n, len - n, "%s%s", n ? ", " : "", (*o)->name);
+		if (w < 0 || (size_t)w >= len - n)
+			break;
+		n += (size_t)w;
+	}
+}
+
+static bool has_lookup_rcu(const struct store_ops *o)
+{
+	return o->lookup_rcu != NULL;
+}
+
+static bool has_hp(const struct store_ops *o)
+{
+	return (o->caps & STORE_CAP_RECLAIM_HP) != 0;
+}
+
+int getmode_validate(const char *workload, bool percpu_ok, bool hp_ok)
+{
+	bool hp = store_reclaim_default == STORE_RECLAIM_HP;
+	if (getmode == GETMODE_PERCPU && !percpu_ok)
+		return opt_error("get", "percpu is not supported by workload %s (getput only)",
+				 workload);
+	if (hp && !hp_ok)
+		return opt_error("reclaim",
+				 "hp is not supported by workload %s (getput only: its "
+				 "translation caches rely on RCU-deferred frees)",
+				 workload);
+	if (hp && getmode != GETMODE_REF)
+		return opt_error("get",
+				 "%s needs --reclaim=rcu: its lookups rely on irqs being freed "
+				 "only after a grace period",
+				 getmode_name(getmode));
+	char list[sizeof(bench_cfg.backends)], names[256];
+	strcpy(list, bench_cfg.backends);
+	for (char *save, *name = strtok_r(list, ",", &save); name;
+	     name = strtok_r(NULL, ",", &save)) {
+		const struct store_ops *o = store_find(name);
+		if (!o)
+			continue; /* the driver reports unknown names */
+		if (getmode != GETMODE_REF && !has_lookup_rcu(o)) {
+			backends_where(has_lookup_rcu, names, sizeof(names));
+			return opt_error("get",
+					 "%s: backend %s has no lock-free lookup (lookup_rcu); "
+					 "backends that support it: %s",
+					 getmode_name(getmode), o->name, names);
+		}
+		if (hp && !has_hp(o)) {
+			backends_where(has_hp, names, sizeof(names));
+			return opt_error("reclaim",
+					 "hp: backend %s does not support hazard pointers; "
+					 "backends that do: %s",
+					 o->name, names);
+		}
+	}
+	return 0;
+}
+
+void getmode_write_params(struct json *js)
+{
+	json_str(js, "get_mode", getmode_name(getmode));
+	json_str(js, "reclaim", store_reclaim_name(store_reclaim_default));
+}
