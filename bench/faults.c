@@ -68,11 +68,11 @@ static int set_fail_alloc(const char *arg)
 }
 
 const struct bench_opt fault_opts[] = {
-	{"fail-alloc", 0, true, "N|P%",
-	 "fail the Nth allocation of each run, or each with probability P% (tests -ENOMEM "
-	 "handling; counting starts after set-up)",
-	 set_fail_alloc, NULL},
-	{0},
+    {"fail-alloc", 0, true, "N|P%",
+     "fail the Nth allocation of each run, or each with probability P% (tests -ENOMEM "
+     "handling; counting starts after set-up)",
+     set_fail_alloc, NULL},
+    {0},
 };
 
 bool faults_enabled(void)
@@ -83,6 +83,12 @@ bool faults_enabled(void)
 const char *faults_desc(void)
 {
 	return flt.on ? flt.text : NULL;
+}
+
+void faults_setup_begin(void)
+{
+	if (flt.on)
+		lb_alloc_fail_nth(0);
 }
 
 void faults_run_begin(uint64_t seed)

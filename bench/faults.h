@@ -11,8 +11,12 @@
  * run (set-up failures would only turn into exit status 2, which tells
  * nothing about a structure's -ENOMEM handling), and stops at
  * faults_run_end() (after the workers are joined), so verification and
- * teardown allocate normally. Until the driver calls them, the option arms
- * the injection when it is parsed, counting from there (set-up included).
+ * teardown allocate normally. Driver sequence, per run:
+ *   faults_setup_begin()          before the store is created
+ *   faults_run_begin(seed)        after set-up, before the workers start
+ *   n = faults_run_end()          after the workers are joined
+ * Until the driver calls them, the option arms the injection when it is
+ * parsed, counting from there (set-up included).
  *
  * Context: main thread; the run functions while no worker runs.
  */
@@ -33,6 +37,8 @@ extern const struct bench_opt fault_opts[];
 bool faults_enabled(void);
 /* "N", "P%" as given, or NULL. */
 const char *faults_desc(void);
+/* Set-up allocates normally: disarms until faults_run_begin(). */
+void faults_setup_begin(void);
 /* Arms the injection for one run; counting starts now. */
 void faults_run_begin(uint64_t seed);
 /* Disarms; returns the allocations that failed since faults_run_begin()

@@ -4,8 +4,9 @@
  * and writes a result per run. After the repetitions of a configuration
  * (--runs, or --until-ci), when there are at least two, it prints the
  * median, min, max and bootstrap 95% CI of throughput and writes them to
- * <out>/summaries/. Exit status: 0 ok, 1 a run failed its verification,
- * 2 bad input or set-up error, 130 interrupted.
+ * <out>/summaries/. Exit status: 0 ok, 1 a run failed its verification
+ * or was stopped by the watchdog, 2 bad input or set-up error, 3 a race
+ * replay detected its race, 130 interrupted.
  */
 #include <limits.h>
 #include <math.h>

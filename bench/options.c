@@ -433,7 +433,8 @@ void options_usage(FILE *out)
 		fprintf(out, "\nworkload %s:\n", (*w)->name);
 		usage_table(out, (*w)->opts);
 	}
-	fprintf(out, "\nExit status: 0 ok, 1 run failed (verification), 2 bad input.\n");
+	fprintf(out, "\nExit status: 0 ok, 1 run failed (verification, watchdog), 2 bad input, "
+		     "3 race detected (--workload=race).\n");
 }
 
 /* Forget which options were given and any pending action, and getopt's own

@@ -37,6 +37,7 @@
 #include "buildinfo.h"
 #include "clock.h"
 #include "config.h"
+#include "faults.h"
 #include "json.h"
 #include "measure.h"
 #include "measure_report.h"
@@ -47,6 +48,7 @@
 #include "stats.h"
 #include "timeline.h"
 #include "topo.h"
+#include "watchdog.h"
 
 enum { PHASE_WARMUP, PHASE_MEASURE, PHASE_STOP };
 
@@ -80,6 +82,7 @@ struct bench_run {
 	pthread_barrier_t start;
 	atomic_int phase;
 	atomic_uint timed_done;
+	atomic_bool stalled; /* the watchdog stopped the run */
 	/* Sampling: N for one op type, written before the workers enter the
 	 * measured window (before they start, or before the phase's release
 	 * store). With --sample=auto each worker scales it by the op types it
@@ -149,6 +152,13 @@ static void window_begin(struct bench_run *r, struct bench_worker *bw, uint64_t 
 	perf_thread_start();
 }
 
+/* The watchdog's stop callback (its thread): end every wait of the run. */
+static void run_watchdog_stop(void *arg)
+{
+	struct bench_run *r = arg;
+	atomic_store_explicit(&r->stalled, true, memory_order_release);
+}
+
 static void *worker_main(void *arg)
 {
 	struct bench_worker *bw = arg;
@@ -162,6 +172,7 @@ static void *worker_main(void *arg)
 	unsigned id = bw->w.id;
 	bool vcpu = id >= r->ctx.vcpu_first && id < r->ctx.vcpu_first + r->ctx.nr_vcpu;
 
+	watchdog_worker_begin(id);
 	/* Bind first, so what the thread allocates lands on its node. */
 	topo_bind_worker(id, vcpu ? TOPO_ROLE_VCPU : TOPO_ROLE_GENERIC,
 			 vcpu ? id - r->ctx.vcpu_first : id);
@@ -210,6 +221,7 @@ static void *worker_main(void *arg)
 		wl->thread_exit(ctx, &bw->w);
 	counters_take(&bw->counters);
 	lb_rcu_unregister_thread();
+	watchdog_worker_done(id);
 	return NULL;
 }
 
@@ -218,7 +230,8 @@ static void *worker_main(void *arg)
 static void sleep_until(double s, bool (*stop_when)(struct bench_run *), struct bench_run *r)
 {
 	uint64_t end = mono_ns() + (uint64_t)(s * 1e9);
-	while (!run_interrupted && (!stop_when || !stop_when(r))) {
+	while (!run_interrupted && !atomic_load_explicit(&r->stalled, memory_order_acquire) &&
+	       (!stop_when || !stop_when(r))) {
 		uint64_t now = mono_ns();
 		if (now >= end)
 			break;
@@ -247,6 +260,7 @@ static void write_params(struct json *js, const char *key, const struct workload
 	json_str(js, "rwlock", lb_rwlock_kind_name(lb_rwlock_default_kind));
 	json_str(js, "alloc", lb_allocator_name(lb_allocator));
 	json_u64(js, "gp_latency_ns", lb_gp_latency_ns);
+	faults_write_params(js);
 	if (wl->write_params)
 		wl->write_params(js);
 	json_obj_end(js);
@@ -411,7 +425,11 @@ static void write_json(struct json *js, struct run_result *res, struct bench_run
 	json_obj_end(js);
 	json_u64(js, "workers_outside_window", res->outside_window);
 	json_bool(js, "verified", res->verified);
+	json_bool(js, "detected", res->detected);
 	json_str(js, "verify_message", res->verify_msg);
+	json_bool(js, "stalled", res->stalled);
+	watchdog_write_json(js);
+	json_u64(js, "alloc_failures", res->alloc_failures);
 	json_bool(js, "interrupted", res->interrupted);
 	json_bool(js, "timed_out", res->timed_out);
 	manifest_write(js, m, res->threads);
@@ -556,6 +574,16 @@ static void print_summary(struct run_result *res, struct bench_run *r, const str
 	}
 	if (!res->verified)
 		fprintf(o, "   VERIFY FAILED: %s\n", res->verify_msg);
+	if (res->detected)
+		fprintf(o, "   %s\n", res->verify_msg);
+	if (res->stalled) {
+		fprintf(o, "   STALLED: stopped by the watchdog (--watchdog=%g)\n",
+			watchdog_seconds());
+		watchdog_print(o);
+	}
+	if (faults_enabled())
+		fprintf(o, "   --fail-alloc=%s: %" PRIu64 " allocations failed\n", faults_desc(),
+			res->alloc_failures);
 	if (res->interrupted)
 		fprintf(o, "   interrupted: partial run\n");
 	if (res->timed_out)
@@ -733,6 +761,7 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 	lb_irq_checks = bench_cfg.check;
 
 	struct store_cfg scfg = {.expected_lpis = wl->expected_lpis ? wl->expected_lpis() : 0};
+	faults_setup_begin();
 	r.ctx.store = backend->create(&scfg);
 	if (!r.ctx.store) {
 		fprintf(stderr, "lpibench: backend %s: cannot create the store\n", backend->name);
@@ -771,6 +800,18 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 	/* A quota run has no warm-up to learn the op's cost from. */
 	if (quota)
 		r.sample_base = measure_sample_n(0);
+
+	_Atomic uint64_t **wd_progress = calloc(threads, sizeof(*wd_progress));
+	bool *joined = calloc(threads, sizeof(*joined));
+	if (!wd_progress || !joined) {
+		fprintf(stderr, "lpibench: out of memory\n");
+		exit(2);
+	}
+	for (unsigned i = 0; i < threads; i++)
+		wd_progress[i] = &r.workers[i].progress;
+	watchdog_start(threads, wd_progress, run_watchdog_stop, &r, 0); /* copies them */
+	free(wd_progress);
+	faults_run_begin(r.ctx.seed);
 
 	unsigned started = 0;
 	for (unsigned i = 0; i < threads; i++) {
@@ -828,8 +869,22 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 		atomic_store_explicit(&r.phase, PHASE_STOP, memory_order_release);
 		t1 = mono_ns();
 	}
-	for (unsigned i = 0; i < started; i++)
-		pthread_join(r.workers[i].thread, NULL);
+	/* Join while the watchdog still watches: a worker stuck at the end of
+	 * the run (the others gone) is then reported instead of hanging here. */
+	for (unsigned i = 0; i < started; i++) {
+		int jrc;
+		while ((jrc = pthread_tryjoin_np(r.workers[i].thread, NULL)) == EBUSY &&
+		       !atomic_load_explicit(&r.stalled, memory_order_acquire)) {
+			struct timespec ts = {0, 1000000};
+			nanosleep(&ts, NULL);
+		}
+		joined[i] = jrc == 0;
+	}
+	res.stalled = watchdog_stop();
+	for (unsigned i = 0; i < started; i++) /* the healthy ones see PHASE_STOP */
+		if (!joined[i] && !watchdog_worker_stuck(i))
+			joined[i] = pthread_join(r.workers[i].thread, NULL) == 0;
+	res.alloc_failures = faults_run_end();
 	if (tl_on)
 		timeline_stop(&tl);
 	res.interrupted = run_interrupted;
@@ -874,6 +929,8 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 	}
 	for (unsigned i = 0; i < threads; i++) {
 		struct bench_worker *bw = &r.workers[i];
+		if (!joined[i])
+			continue; /* stuck (watchdog): still running, its data is not ours */
 		if (bw->init_rc) {
 			fprintf(stderr, "lpibench: worker %u: thread set-up failed\n", i);
 			status = 2;
@@ -902,12 +959,25 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 	res.ops_per_sec = res.elapsed_s > 0 ? (double)res.total_ops / res.elapsed_s : 0;
 	res.ns_per_op =
 	    res.total_ops ? res.elapsed_s * 1e9 * res.nr_timed / (double)res.total_ops : NAN;
-	store_get_stats(r.ctx.store, &res.store);
-
 	res.verified = true;
-	if (wl->verify && wl->verify(&r.ctx, res.verify_msg, sizeof(res.verify_msg))) {
+	if (res.stalled) {
+		/* Stuck workers may hold the structure's locks: do not touch it. */
+		memset(&res.store, 0xff, sizeof(res.store)); /* all STORE_STAT_ABSENT */
 		res.verified = false;
-		status = status ? status : 1;
+		snprintf(res.verify_msg, sizeof(res.verify_msg),
+			 "stalled: no progress for %g s (watchdog)", watchdog_seconds());
+		status = 1;
+	} else {
+		store_get_stats(r.ctx.store, &res.store);
+		int vrc = wl->verify ? wl->verify(&r.ctx, res.verify_msg, sizeof(res.verify_msg))
+				     : 0;
+		if (vrc == WL_VERIFY_DETECTED) {
+			res.detected = true;
+			status = status ? status : 3;
+		} else if (vrc) {
+			res.verified = false;
+			status = status ? status : 1;
+		}
 	}
 	if (res.timed_out)
 		status = status ? status : 1;
@@ -928,6 +998,12 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 			"out of the repetitions' summary\n",
 			backend->name, wl->name, threads, run_index, res.outside_window,
 			res.outside_window == 1 ? "" : "s");
+	if (res.stalled) {
+		/* Stuck threads are still in the workload and the store: no
+		 * teardown; the result is written, the sweep goes on with us out. */
+		fflush(NULL);
+		exit(1);
+	}
 	out->ops_per_sec = res.ops_per_sec;
 	out->complete = status == 0 && !res.interrupted && !res.outside_window;
 	snprintf(out->json_name, sizeof(out->json_name), "%s", res.json_name);
@@ -940,6 +1016,7 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 	if (tl_on)
 		timeline_free(&tl);
 	free(progress);
+	free(joined);
 	free(r.workers);
 	free(r.perf);
 	free(res.per_thread_ops);

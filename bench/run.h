@@ -43,7 +43,10 @@ struct run_result {
 	uint64_t window_ns[2];		     /* measured window, timeline clock */
 	struct store_stats store;
 	bool verified;
+	bool detected;		 /* verify() returned WL_VERIFY_DETECTED */
 	char verify_msg[256];
+	bool stalled;		 /* stopped by the watchdog */
+	uint64_t alloc_failures; /* --fail-alloc: allocations that failed */
 	unsigned outside_window; /* workers that never saw the window open */
 	bool interrupted;
 	bool timed_out;
@@ -62,7 +65,9 @@ struct run_outcome {
 };
 
 /* Runs one configuration and writes its results (JSON + CSV row); fills
- * *out. Returns 0 ok, 1 verification failed or timed out, 2 setup error.
+ * *out. Returns 0 ok, 1 verification failed or timed out, 2 setup error,
+ * 3 the workload detected what it looks for (race replays). A run stopped
+ * by the watchdog writes its result and exits the process with status 1.
  * Context: main thread; measure_setup() has run. */
 int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsigned threads,
 	    unsigned run_index, const struct manifest *m, struct run_outcome *out);

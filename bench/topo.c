@@ -14,6 +14,7 @@
  * topology is loaded by topo_validate().
  */
 #include "topo_impl.h"
+#include "topo_probe.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -219,23 +220,29 @@ static void preset_names(char *buf, size_t len)
 }
 
 /* The number of PUs a synthetic string describes (product of the level
- * counts; "[...]" memory attachments skipped), capped to 2^32. hwloc would
- * try to build a typo such as Core:100000 PU:100 for a long time. */
-#define TOPO_MAX_SYNTHETIC_PUS 65536
+ * counts, every "Type:N" wherever it stands, "[...]" memory attachments
+ * skipped), capped to 2^32. hwloc would try to build a typo such as
+ * Core:100000 PU:100 for a long time, and our model is O(cores x nodes):
+ * the cap is far above any host this tool targets (384 cores). */
+#define TOPO_MAX_SYNTHETIC_PUS 8192
 static uint64_t synthetic_pus(const char *s)
 {
 	uint64_t total = 1;
-	while (*s) {
-		size_t n = strcspn(s, " \t");
-		const char *colon = memchr(s, ':', n);
-		const char *num = colon ? colon + 1 : s;
-		if (n && *s != '[' && isdigit((unsigned char)*num)) {
-			unsigned long long v = strtoull(num, NULL, 10);
-			total = v && total <= (1ull << 32) / v ? total * v : (1ull << 32);
+	int depth = 0;
+	char prev = ' ';
+	for (; *s; prev = *s++) {
+		if (*s == '[' || *s == ']') {
+			depth += *s == '[' ? 1 : -1;
+			continue;
 		}
-		s += n;
-		while (*s == ' ' || *s == '\t')
-			s++;
+		/* a count stands after "Type:" or alone as a token ("2 4 8") */
+		if (depth > 0 || !isdigit((unsigned char)*s) ||
+		    !(prev == ':' || isspace((unsigned char)prev)))
+			continue;
+		char *end;
+		unsigned long long v = strtoull(s, &end, 10);
+		total = v && total <= (1ull << 32) / v ? total * v : (1ull << 32);
+		s = end - 1;
 	}
 	return total;
 }
@@ -564,6 +571,12 @@ static int model_load(void)
 			int e = errno;
 			hwloc_topology_destroy(t);
 			return opt_error("topology", "cannot read %s: %s", source_arg, strerror(e));
+		}
+		/* hwloc 2.9 can crash on malformed XML (found by fuzzing):
+		 * load it in a child process first. */
+		if (topo_probe_load(source_arg, NULL)) {
+			hwloc_topology_destroy(t);
+			return -1;
 		}
 		if (hwloc_topology_set_xml(t, source_arg)) {
 			hwloc_topology_destroy(t);

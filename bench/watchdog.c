@@ -16,7 +16,7 @@
 #define WD_BT_TIMEOUT_NS 1000000000ull /* a worker that does not answer SIGUSR1 */
 
 struct wd_slot {
-	atomic_ullong *progress;
+	_Atomic uint64_t *progress;
 	pthread_t thread;
 	atomic_bool begun; /* thread and begin_ns are valid */
 	atomic_bool done;
@@ -59,11 +59,11 @@ static int set_watchdog(const char *arg)
 }
 
 const struct bench_opt watchdog_opts[] = {
-	{"watchdog", 0, true, "S",
-	 "stop a run whose workers all make no progress for S seconds and report where they "
-	 "were stuck (default 0: off)",
-	 set_watchdog, NULL},
-	{0},
+    {"watchdog", 0, true, "S",
+     "stop a run whose workers all make no progress for S seconds and report where they "
+     "were stuck (default 0: off)",
+     set_watchdog, NULL},
+    {0},
 };
 
 double watchdog_seconds(void)
@@ -107,7 +107,7 @@ static void on_sigusr1(int sig)
 	put_uint(wd_self >= 0 ? (unsigned long)wd_self : 0);
 	put_str(" backtrace:\n");
 	backtrace_symbols_fd(frames, n, STDERR_FILENO);
-	atomic_store_explicit(&wd_bt_ack, 1, memory_order_release);
+	atomic_store_explicit(&wd_bt_ack, wd_self + 1, memory_order_release);
 	errno = saved;
 }
 
@@ -120,9 +120,12 @@ static void backtrace_of(struct wd_slot *s, unsigned i)
 	if (pthread_kill(s->thread, SIGUSR1) != 0)
 		return;
 	uint64_t t0 = mono_ns();
-	while (!atomic_load_explicit(&wd_bt_ack, memory_order_acquire)) {
+	/* The answer names the worker: a late one from a worker asked before
+	 * (whose signal a sanitizer runtime held back) is not this one's. */
+	while (atomic_load_explicit(&wd_bt_ack, memory_order_acquire) != (int)i + 1) {
 		if (mono_ns() - t0 > WD_BT_TIMEOUT_NS) {
-			fprintf(stderr, "lpibench: watchdog: worker %u did not answer for a backtrace\n",
+			fprintf(stderr,
+				"lpibench: watchdog: worker %u did not answer for a backtrace\n",
 				i);
 			return;
 		}
@@ -154,8 +157,8 @@ static void declare_stall(uint64_t now)
 		if (!s->stuck)
 			continue;
 		fprintf(stderr,
-			"lpibench: watchdog: worker %u stuck: %llu ops done, none for %.1f s%s%s\n", i,
-			(unsigned long long)s->stuck_progress, s->stuck_s,
+			"lpibench: watchdog: worker %u stuck: %llu ops done, none for %.1f s%s%s\n",
+			i, (unsigned long long)s->stuck_progress, s->stuck_s,
 			s->stuck_where ? ", in " : "", s->stuck_where ? s->stuck_where : "");
 		fflush(stderr);
 		backtrace_of(s, i);
@@ -195,9 +198,10 @@ static void *watchdog_main(void *arg)
 			running = true;
 			uint64_t p = atomic_load_explicit(s->progress, memory_order_relaxed);
 			if (!s->changed_ns)
-				s->changed_ns = atomic_load_explicit(&s->begun, memory_order_acquire)
-							? s->begin_ns
-							: now;
+				s->changed_ns =
+				    atomic_load_explicit(&s->begun, memory_order_acquire)
+					? s->begin_ns
+					: now;
 			if (p != s->last) {
 				s->last = p;
 				s->changed_ns = now;
@@ -215,7 +219,7 @@ static void *watchdog_main(void *arg)
 	return NULL;
 }
 
-int watchdog_start(unsigned nr, atomic_ullong *const *progress, watchdog_stop_fn stop, void *arg,
+int watchdog_start(unsigned nr, _Atomic uint64_t *const *progress, watchdog_stop_fn stop, void *arg,
 		   double seconds)
 {
 	if (wd.running)
@@ -262,8 +266,9 @@ int watchdog_start(unsigned nr, atomic_ullong *const *progress, watchdog_stop_fn
 	pthread_condattr_destroy(&ca);
 	int rc = pthread_create(&wd.thread, NULL, watchdog_main, NULL);
 	if (rc) {
-		fprintf(stderr, "lpibench: watchdog: cannot start its thread: %s; the run is not "
-				"watched\n",
+		fprintf(stderr,
+			"lpibench: watchdog: cannot start its thread: %s; the run is not "
+			"watched\n",
 			strerror(rc));
 		pthread_cond_destroy(&wd.cv);
 		return -1;

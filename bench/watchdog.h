@@ -61,7 +61,7 @@ typedef void (*watchdog_stop_fn)(void *arg);
  * nothing starts), or -1 with a message if the thread could not be started
  * (the run goes on unwatched).
  */
-int watchdog_start(unsigned nr, atomic_ullong *const *progress, watchdog_stop_fn stop, void *arg,
+int watchdog_start(unsigned nr, _Atomic uint64_t *const *progress, watchdog_stop_fn stop, void *arg,
 		   double seconds);
 /* First thing in worker i: ties the calling thread to slot i (for its
  * backtrace) and starts its clock. */

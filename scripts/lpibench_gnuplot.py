@@ -26,9 +26,13 @@ POINT_TYPES = (7, 5, 9, 11, 13, 15, 4, 6, 8, 10)
 
 
 def quote(text):
-    """A gnuplot double-quoted string (newlines become line breaks)."""
+    """A gnuplot double-quoted string (newlines become line breaks).
+
+    gnuplot runs `command` inside double quotes as a shell command, and
+    the text comes from result files (host names, params) that may come
+    from anyone: backquotes become plain quotes, so nothing is ever run."""
     t = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return '"' + t + '"'
+    return '"' + t.replace("`", "'") + '"'
 
 
 def have_gnuplot():

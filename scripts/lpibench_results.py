@@ -75,8 +75,7 @@ class Result:
         self.ops_per_sec = float(data["ops_per_sec"])
         self.total_ops = data["total_ops"]
         self.duration_s = float(data["duration_s"])
-        ns = _num(data.get("ns_per_op"))
-        self.ns_per_op = ns if ns is not None and math.isfinite(ns) else None
+        self.ns_per_op = _num(data.get("ns_per_op"))
         self.params = data["params"]
         self.manifest = data.get("manifest") if isinstance(data.get("manifest"), dict) else {}
         pto = data.get("per_thread_ops")
@@ -126,8 +125,10 @@ def check_result(data):
         if isinstance(v, bool) or not isinstance(v, types):
             return "malformed lpibench result ('%s' is %s)" % (
                 key, "missing" if key not in data else "a " + type(v).__name__)
-    if isinstance(data["ops_per_sec"], float) and not math.isfinite(data["ops_per_sec"]):
-        return "malformed lpibench result (ops_per_sec is not finite)"
+    if _num(data["ops_per_sec"]) is None or data["ops_per_sec"] < 0 or data["total_ops"] < 0:
+        return "malformed lpibench result (ops_per_sec or total_ops out of range)"
+    if data["threads"] < 1:
+        return "malformed lpibench result (threads < 1)"
     if not 0 <= data["duration_s"] < MAX_DURATION_S:
         # e.g. a clock difference that wrapped around: the rates are garbage
         return "implausible duration_s %g: its rates cannot be trusted" % data["duration_s"]
@@ -384,7 +385,10 @@ def summary(xs):
 # ---- fields other issues add: found when present ----------------------------
 
 def _num(v):
-    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+    """A finite number as float, else None (bools, NaN and strings are not numbers)."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+        return float(v)
+    return None
 
 
 def _interval(v):
@@ -513,14 +517,27 @@ def fmt_ns(v):
     return "%dns" % v
 
 
+def host_cpus(manifest):
+    """The manifest's CPU count, or None."""
+    v = (manifest or {}).get("cpus")
+    return v if isinstance(v, int) and not isinstance(v, bool) and v > 0 else None
+
+
 def describe_host(manifest):
     """'host vm, Intel(R) Xeon(R) ..., 2 CPUs' for titles."""
     m = manifest or {}
     parts = [str(m.get("host", "unknown host"))]
-    if m.get("cpu_model"):
+    arch = m.get("arch") if isinstance(m.get("arch"), dict) else {}
+    if arch.get("cpu") and arch.get("cpu") != "unknown":
+        # arm64's cpu_model is "implementer 0x41 part 0xd0c"; arch names it
+        vendor = str(arch.get("vendor") or "")
+        cpu = str(arch["cpu"])
+        parts.append(cpu if vendor in ("", "unknown", "GenuineIntel", "AuthenticAMD") or
+                     cpu.startswith(vendor) else vendor + " " + cpu)
+    elif m.get("cpu_model"):
         parts.append(str(m["cpu_model"]))
-    if isinstance(m.get("cpus"), int):
-        parts.append("%d CPUs" % m["cpus"])
+    if host_cpus(m):
+        parts.append("%d CPUs" % host_cpus(m))
     return ", ".join(parts)
 
 

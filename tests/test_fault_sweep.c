@@ -141,8 +141,9 @@ static int store_step(struct store *s, char op, unsigned k, struct smodel *m, ui
 		struct lb_irq *irq = NULL;
 		int rc = ops->add(s, intid, &irq);
 		if (rc == -ENOMEM) {
-			CHECKF(fired_in(a0, nth), "%s nth %llu: add(%u) -ENOMEM with nothing injected",
-			       name, (unsigned long long)nth, intid);
+			CHECKF(fired_in(a0, nth),
+			       "%s nth %llu: add(%u) -ENOMEM with nothing injected", name,
+			       (unsigned long long)nth, intid);
 			(*enomem)++;
 			rc = ops->add(s, intid, &irq); /* the failure is spent: must work */
 			CHECKF(rc == 0, "%s nth %llu: add(%u) retried after -ENOMEM: %d", name,
@@ -196,9 +197,9 @@ static int store_step(struct store *s, char op, unsigned k, struct smodel *m, ui
 
 /* The scripted run: (op, key) pairs. */
 static const char store_script[][2] = {
-	{'a', 0}, {'a', 1}, {'a', 2}, {'a', 5}, {'a', 0}, {'g', 2}, {'f', 0}, {'r', 1}, {'a', 1},
-	{'a', 3}, {'a', 4}, {'p', 0}, {'g', 0}, {'r', 5}, {'a', 5}, {'a', 6}, {'a', 7}, {'f', 0},
-	{'r', 0}, {'g', 0}, {'a', 0}, {'p', 2}, {'a', 2}, {'r', 3}, {'f', 0},
+    {'a', 0}, {'a', 1}, {'a', 2}, {'a', 5}, {'a', 0}, {'g', 2}, {'f', 0}, {'r', 1}, {'a', 1},
+    {'a', 3}, {'a', 4}, {'p', 0}, {'g', 0}, {'r', 5}, {'a', 5}, {'a', 6}, {'a', 7}, {'f', 0},
+    {'r', 0}, {'g', 0}, {'a', 0}, {'p', 2}, {'a', 2}, {'r', 3}, {'f', 0},
 };
 #define STORE_SCRIPT_LEN (sizeof(store_script) / sizeof(store_script[0]))
 
@@ -208,8 +209,8 @@ static void store_finish(struct store *s, struct smodel *m, uint64_t nth, const 
 {
 	for (unsigned k = 0; k < NSKEYS; k++) {
 		struct lb_irq *g = store_get(s, skeys[k]);
-		CHECKF(g == m->irq[k], "%s nth %llu: INTID %u: store disagrees with the model", name,
-		       (unsigned long long)nth, skeys[k]);
+		CHECKF(g == m->irq[k], "%s nth %llu: INTID %u: store disagrees with the model",
+		       name, (unsigned long long)nth, skeys[k]);
 		if (g) {
 			CHECKF(lb_ref_read(&g->refcount) == m->refs[k] + 1,
 			       "%s nth %llu: INTID %u refcount %u, want %u", name,
@@ -250,8 +251,8 @@ static bool store_run(const struct store_ops *ops, uint64_t nth, unsigned *enome
 	}
 	int f0 = check_failures;
 	for (size_t i = 0; i < STORE_SCRIPT_LEN; i++)
-		if (store_step(s, store_script[i][0], (unsigned)store_script[i][1], &m, nth, ops->name,
-			       enomem))
+		if (store_step(s, store_script[i][0], (unsigned)store_script[i][1], &m, nth,
+			       ops->name, enomem))
 			break;
 	bool fired = lb_alloc_attempts() >= nth;
 	lb_alloc_fail_nth(0);
@@ -301,7 +302,8 @@ static void store_percent(const struct store_ops *ops, uint64_t seed, unsigned *
 				(*enomem)++;
 			}
 			uint64_t e = entries_of(s);
-			CHECKF(e == STORE_STAT_ABSENT || e == smodel_live(&m), "%s: entries", ops->name);
+			CHECKF(e == STORE_STAT_ABSENT || e == smodel_live(&m), "%s: entries",
+			       ops->name);
 		} else {
 			store_step(s, op, k, &m, 0, ops->name, enomem);
 		}
@@ -378,10 +380,10 @@ static int cfix_init(struct cfix *f, const struct cache_ops *cops, const struct 
 static struct cache *cfix_create(struct cfix *f)
 {
 	struct cache_cfg cc = {
-		.store = f->store,
-		.its = (f->cops->flags & CACHE_F_PER_ITS) ? &f->its : NULL,
-		.doorbell = f->its.doorbell,
-		.nr_vcpus = 1,
+	    .store = f->store,
+	    .its = (f->cops->flags & CACHE_F_PER_ITS) ? &f->its : NULL,
+	    .doorbell = f->its.doorbell,
+	    .nr_vcpus = 1,
 	};
 	return f->cops->create(&cc);
 }
@@ -418,8 +420,8 @@ static void c_invalidate(struct cfix *f)
 static bool c_lookup(struct cfix *f, unsigned i, uint64_t nth)
 {
 	struct lb_irq *irq = f->cops->lookup(f->c, &f->its, 0, i);
-	CHECKF(!irq || irq == f->irq[i], "%s nth %llu: lookup(0, %u) returned another irq",
-	       f->name, (unsigned long long)nth, i);
+	CHECKF(!irq || irq == f->irq[i], "%s nth %llu: lookup(0, %u) returned another irq", f->name,
+	       (unsigned long long)nth, i);
 	if (irq)
 		store_put(f->store, irq);
 	return irq != NULL;
@@ -436,8 +438,7 @@ static int count_centry(uint64_t db, uint32_t devid, uint32_t eventid, struct lb
 {
 	struct centry_count *a = arg;
 	a->n++;
-	if (db != a->f->its.doorbell || devid != 0 || eventid >= NLPI ||
-	    irq != a->f->irq[eventid])
+	if (db != a->f->its.doorbell || devid != 0 || eventid >= NLPI || irq != a->f->irq[eventid])
 		a->wrong++;
 	else
 		a->per_irq[eventid]++;
@@ -497,8 +498,9 @@ static bool cache_run(const struct cache_ops *cops, const struct store_ops *sops
 		if (!caches)
 			CHECKF(!hit, "%s: a `never` cache hit", f.name);
 		else if (!failed)
-			CHECKF(hit, "%s nth %llu: (0, %u) not cached after an insert that did not "
-				    "fail",
+			CHECKF(hit,
+			       "%s nth %llu: (0, %u) not cached after an insert that did not "
+			       "fail",
 			       f.name, (unsigned long long)nth, i);
 		else
 			CHECKF(!hit || had, "%s nth %llu: (0, %u) cached by an insert that failed",
@@ -528,8 +530,7 @@ static bool cache_run(const struct cache_ops *cops, const struct store_ops *sops
 	return fired;
 }
 
-static void cache_percent(const struct cache_ops *cops, const struct store_ops *sops,
-			  uint64_t seed)
+static void cache_percent(const struct cache_ops *cops, const struct store_ops *sops, uint64_t seed)
 {
 	struct cfix f;
 	struct mem base;
@@ -606,12 +607,13 @@ static int parse(const char *arg)
 
 static void test_option(void)
 {
-	static const char *const bad[] = {"0", "-1", "x", "", "%", "0%", "101%", "1.5", "nan%",
-					  "5%%", "1e400%"};
+	static const char *const bad[] = {"0",	  "-1",	 "x",	 "",	"%",	 "0%",
+					  "101%", "1.5", "nan%", "5%%", "1e400%"};
 	FILE *saved = stderr;
 	stderr = fopen("/dev/null", "w");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		CHECKF(parse(bad[i]) == -1 && !faults_enabled(), "--fail-alloc=%s accepted", bad[i]);
+		CHECKF(parse(bad[i]) == -1 && !faults_enabled(), "--fail-alloc=%s accepted",
+		       bad[i]);
 	fclose(stderr);
 	stderr = saved;
 

@@ -30,9 +30,9 @@
 
 struct fake {
 	unsigned id;
-	atomic_ullong progress;
-	atomic_bool stop;	/* leave the loop */
-	atomic_bool block;	/* take the shared lock once and stay there */
+	_Atomic uint64_t progress;
+	atomic_bool stop;  /* leave the loop */
+	atomic_bool block; /* take the shared lock once and stay there */
 	pthread_t thread;
 };
 
@@ -86,7 +86,7 @@ static void *fake_main(void *arg)
 
 static void start_fakes(double seconds, unsigned blocked_mask)
 {
-	atomic_ullong *prog[NR];
+	_Atomic uint64_t *prog[NR];
 	atomic_store(&stop_calls, 0);
 	for (unsigned i = 0; i < NR; i++) {
 		memset(&fakes[i], 0, sizeof(fakes[i]));
@@ -178,7 +178,8 @@ static void check_json(unsigned stuck_mask)
 	for (unsigned i = 0; i < NR; i++) {
 		char want[32];
 		snprintf(want, sizeof(want), "\"worker\": %u", i);
-		CHECKF(!strstr(buf, want) == !((stuck_mask >> i) & 1), "JSON worker %u: %s", i, buf);
+		CHECKF(!strstr(buf, want) == !((stuck_mask >> i) & 1), "JSON worker %u: %s", i,
+		       buf);
 	}
 	free(buf);
 }
@@ -196,7 +197,8 @@ static void test_all_stuck(void)
 		fputs(err, stderr);
 	CHECKF(atomic_load(&stop_calls) == 1, "stop callback ran %d times",
 	       atomic_load(&stop_calls));
-	CHECKF(took < 5000, "stall declared after %llu ms (limit 300 ms)", (unsigned long long)took);
+	CHECKF(took < 5000, "stall declared after %llu ms (limit 300 ms)",
+	       (unsigned long long)took);
 	for (unsigned i = 0; i < NR; i++)
 		CHECKF(watchdog_worker_stuck(i), "worker %u not reported", i);
 	CHECKF(strstr(err, "no progress for"), "stderr: %s", err);
@@ -233,7 +235,7 @@ static void test_partial(void)
 	CHECK(watchdog_worker_stuck(1));
 	CHECK(!watchdog_worker_stuck(2));
 	CHECKF(strstr(err, "worker 1 stuck") && !strstr(err, "worker 0 stuck") &&
-		       !strstr(err, "worker 2 stuck"),
+		   !strstr(err, "worker 2 stuck"),
 	       "stderr: %s", err);
 	check_json(1u << 1);
 	free(err);
@@ -250,7 +252,8 @@ int main(void)
 	test_partial();
 	/* Off: no thread, nothing reported. */
 	CHECK(watchdog_seconds() == 0);
-	CHECK(watchdog_start(NR, (atomic_ullong *const[]){NULL, NULL, NULL}, on_stop, NULL, 0) == 0);
+	CHECK(watchdog_start(NR, (_Atomic uint64_t *const[]){NULL, NULL, NULL}, on_stop, NULL, 0) ==
+	      0);
 	CHECK(!watchdog_stop());
 	return check_exit("watchdog");
 }

@@ -121,7 +121,6 @@ struct race_thread {
 	bool irqs_off;
 	bool in_irq;
 	atomic_bool irq_pending; /* raised by a peer (race_irq_raise) */
-	const char *irq_from;	 /* who raised it, for reports (written before the flag) */
 } lb_cacheline_aligned;
 
 struct race_lockdep {
@@ -136,7 +135,7 @@ struct race_run {
 	bool forced;
 	unsigned nr;
 	struct race_thread t[RACE_MAX_THREADS];
-	uint64_t round; /* 1-based; written by thread 0 between barriers */
+	uint64_t round;			 /* 1-based; written by thread 0 between barriers */
 	atomic_ulong ev[RACE_NR_EVENTS]; /* round in which each event was signalled */
 	atomic_bool abort;		 /* leave every wait and barrier now */
 
@@ -162,7 +161,7 @@ struct race_run {
 
 /* ---- schedule hooks ---- */
 
-/* forced: mark event ev as happened in this round; random: a random delay. */
+/* forced: mark event ev as happened in this round; random: nothing. */
 void race_signal(struct race_run *rr, struct race_thread *t, unsigned ev);
 /* forced: wait until ev happened in this round, or until no other thread
  * can make it happen (each is blocked on a model lock or done), or abort;
@@ -185,11 +184,10 @@ int race_ld_lock(struct race_run *rr, struct race_thread *t, struct lb_lock *l,
 void race_ld_unlock(struct race_run *rr, struct race_thread *t, struct lb_lock *l);
 /* local_irq_save / local_irq_restore for this thread. */
 bool race_irq_save(struct race_run *rr, struct race_thread *t, const char *site);
-void race_irq_restore(struct race_run *rr, struct race_thread *t, bool were_off,
-		      const char *site);
+void race_irq_restore(struct race_run *rr, struct race_thread *t, bool were_off, const char *site);
 /* Make target take an "interrupt" at its next race_irq_window() with
  * IRQs on. */
-void race_irq_raise(struct race_thread *target, const char *from);
+void race_irq_raise(struct race_thread *target);
 /* A point where an interrupt can be taken: runs sc->irq_handler if one is
  * pending and this thread's IRQs are on. Returns true if it ran. */
 bool race_irq_window(struct race_run *rr, struct race_thread *t);

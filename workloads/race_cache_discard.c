@@ -179,8 +179,10 @@ static void cd_round_end(struct race_run *rr)
 	struct cd_state *s = rr->s;
 	struct race_thread *t = &rr->t[0];
 	if (race_round_complete(rr) && s->lpi_count)
-		race_detect(rr, "store not empty after DISCARD: %u LPI(s) still listed, at the end "
-				"of the round", s->lpi_count);
+		race_detect(rr,
+			    "store not empty after DISCARD: %u LPI(s) still listed, at the end "
+			    "of the round",
+			    s->lpi_count);
 	for (unsigned i = 0; i < CD_ENTRIES; i++) {
 		if (s->cache[i].irq && race_irq_live(rr, t, s->cache[i].irq, "round clean-up"))
 			cd_put(rr, t, s, s->cache[i].irq, "round clean-up");
@@ -199,13 +201,13 @@ static void cd_round_end(struct race_run *rr)
 }
 
 const struct race_scenario race_cache_discard_scenario = {
-	.name = "cache_discard",
-	.desc = "(a) era A, 2024: cache hit returned without a reference vs DISCARD -> use "
-		"after free; fix: take the reference under the lock",
-	.nr_threads = 2,
-	.init = cd_init,
-	.round_begin = cd_round_begin,
-	.thread = cd_thread,
-	.round_end = cd_round_end,
-	.fini = cd_fini,
+    .name = "cache_discard",
+    .desc = "(a) era A, 2024: cache hit returned without a reference vs DISCARD -> use "
+	    "after free; fix: take the reference under the lock",
+    .nr_threads = 2,
+    .init = cd_init,
+    .round_begin = cd_round_begin,
+    .thread = cd_thread,
+    .round_end = cd_round_end,
+    .fini = cd_fini,
 };

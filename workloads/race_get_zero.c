@@ -135,8 +135,9 @@ static void gz_round_end(struct race_run *rr)
 	struct gz_state *s = rr->s;
 	struct lb_irq *left = lb_rcu_dereference(s->slot);
 	if (left && race_round_complete(rr))
-		race_detect(rr, "store still maps LPI %u (refcount %u) after its last put, at the "
-				"end of the round",
+		race_detect(rr,
+			    "store still maps LPI %u (refcount %u) after its last put, at the "
+			    "end of the round",
 			    GZ_INTID, lb_ref_read(&left->refcount));
 	lb_rcu_assign_pointer(s->slot, NULL);
 	race_irq_discard(rr, s->irq); /* only a round cut short has it live */
@@ -144,13 +145,13 @@ static void gz_round_end(struct race_run *rr)
 }
 
 const struct race_scenario race_get_zero_scenario = {
-	.name = "get_zero",
-	.desc = "(b) era B: lock-free get takes a plain reference on an irq whose refcount "
-		"reached 0 -> resurrected, freed under it; fix: try-get everywhere",
-	.nr_threads = 2,
-	.init = gz_init,
-	.round_begin = gz_round_begin,
-	.thread = gz_thread,
-	.round_end = gz_round_end,
-	.fini = gz_fini,
+    .name = "get_zero",
+    .desc = "(b) era B: lock-free get takes a plain reference on an irq whose refcount "
+	    "reached 0 -> resurrected, freed under it; fix: try-get everywhere",
+    .nr_threads = 2,
+    .init = gz_init,
+    .round_begin = gz_round_begin,
+    .thread = gz_thread,
+    .round_end = gz_round_end,
+    .fini = gz_fini,
 };

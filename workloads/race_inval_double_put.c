@@ -114,8 +114,9 @@ static int idp_round_begin(struct race_run *rr)
 static void idp_invalidate(struct race_run *rr, struct race_thread *t)
 {
 	struct idp_state *s = rr->s;
-	const char *walk = rr->buggy ? "vgic_its_invalidate_cache, walking the cache without its_lock"
-				     : "vgic_its_invalidate_cache, under its_lock";
+	const char *walk = rr->buggy
+			       ? "vgic_its_invalidate_cache, walking the cache without its_lock"
+			       : "vgic_its_invalidate_cache, under its_lock";
 	t->where = walk;
 	if (!rr->buggy)
 		race_lock(t, &s->its_lock);
@@ -159,8 +160,8 @@ static void idp_round_end(struct race_run *rr)
 			 "the next command on ITE (device 0, event %u) after the invalidations: "
 			 "the cache entry's one reference was put %u time%s (thread%s %s%s) in "
 			 "vgic_its_invalidate_cache%s",
-			 i, puts, puts == 1 ? "" : "s", who == 3 ? "s" : "",
-			 who & 1 ? "0" : "", who == 3 ? " and 1" : (who & 2 ? "1" : ""),
+			 i, puts, puts == 1 ? "" : "s", who == 3 ? "s" : "", who & 1 ? "0" : "",
+			 who == 3 ? " and 1" : (who & 2 ? "1" : ""),
 			 rr->buggy ? " without its_lock" : "");
 		if (!race_irq_live(rr, t, irq, s->where)) {
 			s->ite[i] = NULL; /* freed: nothing left to drop */
@@ -181,13 +182,13 @@ static void idp_round_end(struct race_run *rr)
 }
 
 const struct race_scenario race_inval_double_put_scenario = {
-	.name = "inval_double_put",
-	.desc = "(d) era B, 2026: two cache invalidations without its_lock both put one entry -> "
-		"LPI freed while its ITE maps it; fix: serialise under its_lock",
-	.nr_threads = 2,
-	.init = idp_init,
-	.round_begin = idp_round_begin,
-	.thread = idp_invalidate,
-	.round_end = idp_round_end,
-	.fini = idp_fini,
+    .name = "inval_double_put",
+    .desc = "(d) era B, 2026: two cache invalidations without its_lock both put one entry -> "
+	    "LPI freed while its ITE maps it; fix: serialise under its_lock",
+    .nr_threads = 2,
+    .init = idp_init,
+    .round_begin = idp_round_begin,
+    .thread = idp_invalidate,
+    .round_end = idp_round_end,
+    .fini = idp_fini,
 };

@@ -118,7 +118,7 @@ static void lo_vcpu(struct race_run *rr, struct race_thread *t)
 	struct lo_state *s = rr->s;
 	t->where = "a device MSI for the vCPU, delivered on thread 0's CPU";
 	race_window(rr, t);
-	race_irq_raise(&rr->t[0], "an irqfd MSI");
+	race_irq_raise(&rr->t[0]); /* an irqfd MSI */
 	race_signal(rr, t, EV_RAISED);
 	race_wait(rr, t, EV_HANDLED);
 	t->where = "vgic_prune_ap_list";
@@ -154,14 +154,14 @@ static void lo_round_end(struct race_run *rr)
 }
 
 const struct race_scenario race_lock_order_scenario = {
-	.name = "lock_order",
-	.desc = "(c) store lock taken with IRQs on while an interrupt path takes ap_list_lock -> "
-		"lock-order cycle (deadlock); fix: the store lock is IRQ-safe",
-	.nr_threads = 2,
-	.init = lo_init,
-	.round_begin = lo_round_begin,
-	.thread = lo_thread,
-	.round_end = lo_round_end,
-	.irq_handler = lo_irq_handler,
-	.fini = lo_fini,
+    .name = "lock_order",
+    .desc = "(c) store lock taken with IRQs on while an interrupt path takes ap_list_lock -> "
+	    "lock-order cycle (deadlock); fix: the store lock is IRQ-safe",
+    .nr_threads = 2,
+    .init = lo_init,
+    .round_begin = lo_round_begin,
+    .thread = lo_thread,
+    .round_end = lo_round_end,
+    .irq_handler = lo_irq_handler,
+    .fini = lo_fini,
 };

@@ -26,11 +26,8 @@
 #include "race.h"
 
 static const char *const class_names[RACE_LC_NR] = {
-	[RACE_LC_ITS] = "its_lock",
-	[RACE_LC_AP_LIST] = "ap_list_lock",
-	[RACE_LC_STORE] = "store lock",
-	[RACE_LC_IRQ] = "irq_lock",
-	[RACE_LC_HARDIRQ] = "HARDIRQ",
+    [RACE_LC_ITS] = "its_lock", [RACE_LC_AP_LIST] = "ap_list_lock", [RACE_LC_STORE] = "store lock",
+    [RACE_LC_IRQ] = "irq_lock", [RACE_LC_HARDIRQ] = "HARDIRQ",
 };
 
 const char *race_lock_class_name(enum race_lock_class c)
@@ -52,8 +49,7 @@ void race_lockdep_destroy(struct race_lockdep *ld)
 /* Breadth-first search from `from` to `to` over the recorded edges; fills
  * path[0..n) with the classes from `from` to `to`. Returns n, 0 if none.
  * Context: ld->mu held. */
-static unsigned find_path(const struct race_lockdep *ld, unsigned from, unsigned to,
-			  unsigned *path)
+static unsigned find_path(const struct race_lockdep *ld, unsigned from, unsigned to, unsigned *path)
 {
 	int parent[RACE_LC_NR];
 	unsigned queue[RACE_LC_NR], head = 0, tail = 0;
@@ -179,8 +175,7 @@ bool race_irq_save(struct race_run *rr, struct race_thread *t, const char *site)
 	return were_off;
 }
 
-void race_irq_restore(struct race_run *rr, struct race_thread *t, bool were_off,
-		      const char *site)
+void race_irq_restore(struct race_run *rr, struct race_thread *t, bool were_off, const char *site)
 {
 	if (were_off || !t->irqs_off)
 		return;
@@ -193,9 +188,8 @@ void race_irq_restore(struct race_run *rr, struct race_thread *t, bool were_off,
 	pthread_mutex_unlock(&rr->ld.mu);
 }
 
-void race_irq_raise(struct race_thread *target, const char *from)
+void race_irq_raise(struct race_thread *target)
 {
-	target->irq_from = from;
 	atomic_store_explicit(&target->irq_pending, true, memory_order_release);
 }
 

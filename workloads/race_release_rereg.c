@@ -184,8 +184,9 @@ static void rrg_round_end(struct race_run *rr)
 					      : "fixed variant");
 		}
 	} else if (stored && LB_READ_ONCE(stored->magic) == LB_IRQ_MAGIC_LIVE) {
-		race_detect(rr, "store maps LPI %u (refcount %u) that nothing references, at the "
-				"end of the round",
+		race_detect(rr,
+			    "store maps LPI %u (refcount %u) that nothing references, at the "
+			    "end of the round",
 			    RRG_INTID, lb_ref_read(&stored->refcount));
 	}
 	/* Unmap: DISCARD of (5, 0) drops the mapping's reference. */
@@ -197,13 +198,13 @@ static void rrg_round_end(struct race_run *rr)
 }
 
 const struct race_scenario race_release_rereg_scenario = {
-	.name = "release_rereg",
-	.desc = "(e) era B, 2026: final put drops to 0, MAPTI re-registers the INTID before the "
-		"erase, which removes the new LPI; fix: final decrement inside the store lock",
-	.nr_threads = 2,
-	.init = rrg_init,
-	.round_begin = rrg_round_begin,
-	.thread = rrg_thread,
-	.round_end = rrg_round_end,
-	.fini = rrg_fini,
+    .name = "release_rereg",
+    .desc = "(e) era B, 2026: final put drops to 0, MAPTI re-registers the INTID before the "
+	    "erase, which removes the new LPI; fix: final decrement inside the store lock",
+    .nr_threads = 2,
+    .init = rrg_init,
+    .round_begin = rrg_round_begin,
+    .thread = rrg_thread,
+    .round_end = rrg_round_end,
+    .fini = rrg_fini,
 };

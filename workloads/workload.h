@@ -39,6 +39,10 @@ struct json;
 
 enum { WL_CONTINUE = 0, WL_DONE = 1 };
 
+/* verify()'s "found it" (exit status 3); a macro, so a workload can test
+ * for it with #ifdef. */
+#define WL_VERIFY_DETECTED 3
+
 /* A counter (core/counters.h) as a bit of workload_ops.counters_never. */
 #define WL_COUNTER(c) (1u << (c))
 
@@ -96,7 +100,9 @@ struct workload_ops {
 	int (*thread_init)(struct wl_ctx *ctx, struct wl_worker *w);
 	int (*op)(struct wl_ctx *ctx, struct wl_worker *w);
 	void (*thread_exit)(struct wl_ctx *ctx, struct wl_worker *w);
-	/* Returns 0, or -1 with a message in msg. */
+	/* Returns 0, or -1 with a message in msg, or WL_VERIFY_DETECTED with
+	 * "detected: ..." in msg when the run found what it exists to find (a
+	 * race replay's race): the driver then exits with status 3. */
 	int (*verify)(struct wl_ctx *ctx, char *msg, size_t len);
 	void (*report)(struct wl_ctx *ctx, struct wl_report *rep);
 	void (*teardown)(struct wl_ctx *ctx);
