@@ -13,19 +13,19 @@
 #define BENCH_MAX_LIST 64
 
 struct bench_config {
-	char backends[256];	/* comma list of backend names */
-	bool backends_set;	/* given with --backend */
+	char backends[256]; /* comma list of backend names */
+	bool backends_set;  /* given with --backend */
 	const char *workload;
 	unsigned threads[BENCH_MAX_LIST];
-	unsigned nr_threads;	/* entries in threads[] */
-	double duration_s;	/* timed runs; ignored when ops != 0 */
-	uint64_t ops;		/* total ops per run, split over threads */
+	unsigned nr_threads; /* entries in threads[] */
+	double duration_s;   /* timed runs; ignored when ops != 0 */
+	uint64_t ops;	     /* total ops per run, split over threads */
 	double warmup_s;
 	unsigned runs;
 	uint64_t seed;
 	const char *out_dir;
 	bool quiet;
-	bool check;		/* poisoning and invariant checks on */
+	bool check; /* poisoning and invariant checks on */
 	int argc;
 	char **argv;
 };

@@ -17,8 +17,8 @@
 #include <stdint.h>
 
 struct bench_opt {
-	const char *name;     /* long name, without "--" */
-	int short_name;	      /* 0 if none */
+	const char *name; /* long name, without "--" */
+	int short_name;	  /* 0 if none */
 	bool has_arg;
 	const char *arg_name; /* for --help, e.g. "N" */
 	const char *help;

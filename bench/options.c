@@ -24,15 +24,15 @@
 #undef OPTTABLE
 
 struct bench_config bench_cfg = {
-	.backends = "xa",
-	.workload = "getput",
-	.threads = {1},
-	.nr_threads = 1,
-	.duration_s = 2.0,
-	.warmup_s = 0.2,
-	.runs = 1,
-	.seed = 1,
-	.out_dir = "results",
+    .backends = "xa",
+    .workload = "getput",
+    .threads = {1},
+    .nr_threads = 1,
+    .duration_s = 2.0,
+    .warmup_s = 0.2,
+    .runs = 1,
+    .seed = 1,
+    .out_dir = "results",
 };
 
 static enum bench_action pending_action = BENCH_RUN;
@@ -243,35 +243,34 @@ ACTION(act_list_backends, BENCH_LIST_BACKENDS)
 ACTION(act_list_workloads, BENCH_LIST_WORKLOADS)
 
 const struct bench_opt bench_core_opts[] = {
-	{"backend", 'b', true, "NAME[,NAME...]", "LPI-store backend(s) to run (default xa)",
-	 set_backend, NULL},
-	{"workload", 'w', true, "NAME", "workload (default getput)", set_workload, NULL},
-	{"threads", 't', true, "N[,N...]", "worker threads; a list runs each (default 1)",
-	 set_threads, NULL},
-	{"duration", 0, true, "SECONDS", "measured time per run (default 2)", set_duration, NULL},
-	{"ops", 0, true, "N", "run N operations in total instead of a duration", set_ops, NULL},
-	{"warmup", 0, true, "SECONDS", "unmeasured time before each run (default 0.2)", set_warmup,
-	 NULL},
-	{"runs", 0, true, "N", "repetitions of each configuration (default 1)", set_runs, NULL},
-	{"seed", 0, true, "N", "random seed (default 1)", set_seed, NULL},
-	{"alloc", 0, true, "jemalloc|libc", "allocator for irqs and nodes (default jemalloc)",
-	 set_alloc, NULL},
-	{"lock", 0, true, "KIND",
-	 "where the kernel has a raw spinlock: spin, ticket, spin-yield or mutex (default spin)",
-	 set_lock, NULL},
-	{"rwlock", 0, true, "ck|pthread", "reader-writer lock kind (default ck)", set_rwlock, NULL},
-	{"gp-latency", 0, true, "TIME",
-	 "emulate a kernel-like grace period: each synchronize_rcu lasts at least TIME (e.g. 3ms)",
-	 set_gp_latency, NULL},
-	{"check", 0, false, NULL, "poison freed irqs and check every access (slower)", set_check,
-	 NULL},
-	{"out", 'o', true, "DIR", "where results go (default results/)", set_out, NULL},
-	{"quiet", 'q', false, NULL, "print only errors and the result path", set_quiet, NULL},
-	{"list-backends", 0, false, NULL, "list backends and exit", act_list_backends, NULL},
-	{"list-workloads", 0, false, NULL, "list workloads and exit", act_list_workloads, NULL},
-	{"version", 'V', false, NULL, "print version and build facts and exit", act_version, NULL},
-	{"help", 'h', false, NULL, "this help", act_help, NULL},
-	{0},
+    {"backend", 'b', true, "NAME[,NAME...]", "LPI-store backend(s) to run (default xa)",
+     set_backend, NULL},
+    {"workload", 'w', true, "NAME", "workload (default getput)", set_workload, NULL},
+    {"threads", 't', true, "N[,N...]", "worker threads; a list runs each (default 1)", set_threads,
+     NULL},
+    {"duration", 0, true, "SECONDS", "measured time per run (default 2)", set_duration, NULL},
+    {"ops", 0, true, "N", "run N operations in total instead of a duration", set_ops, NULL},
+    {"warmup", 0, true, "SECONDS", "unmeasured time before each run (default 0.2)", set_warmup,
+     NULL},
+    {"runs", 0, true, "N", "repetitions of each configuration (default 1)", set_runs, NULL},
+    {"seed", 0, true, "N", "random seed (default 1)", set_seed, NULL},
+    {"alloc", 0, true, "jemalloc|libc", "allocator for irqs and nodes (default jemalloc)",
+     set_alloc, NULL},
+    {"lock", 0, true, "KIND",
+     "where the kernel has a raw spinlock: spin, ticket, spin-yield or mutex (default spin)",
+     set_lock, NULL},
+    {"rwlock", 0, true, "ck|pthread", "reader-writer lock kind (default ck)", set_rwlock, NULL},
+    {"gp-latency", 0, true, "TIME",
+     "emulate a kernel-like grace period: each synchronize_rcu lasts at least TIME (e.g. 3ms)",
+     set_gp_latency, NULL},
+    {"check", 0, false, NULL, "poison freed irqs and check every access (slower)", set_check, NULL},
+    {"out", 'o', true, "DIR", "where results go (default results/)", set_out, NULL},
+    {"quiet", 'q', false, NULL, "print only errors and the result path", set_quiet, NULL},
+    {"list-backends", 0, false, NULL, "list backends and exit", act_list_backends, NULL},
+    {"list-workloads", 0, false, NULL, "list workloads and exit", act_list_workloads, NULL},
+    {"version", 'V', false, NULL, "print version and build facts and exit", act_version, NULL},
+    {"help", 'h', false, NULL, "this help", act_help, NULL},
+    {0},
 };
 
 /* ---- the combined table ---- */
@@ -363,7 +362,8 @@ int options_parse(int argc, char **argv, enum bench_action *action)
 			if (c == ':')
 				fprintf(stderr, "lpibench: %s needs a value\n", bad);
 			else if (optopt)
-				fprintf(stderr, "lpibench: unknown option -%c (see --help)\n", optopt);
+				fprintf(stderr, "lpibench: unknown option -%c (see --help)\n",
+					optopt);
 			else
 				fprintf(stderr, "lpibench: unknown option %s (see --help)\n", bad);
 			return -1;

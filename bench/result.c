@@ -13,11 +13,29 @@
 #include <unistd.h>
 
 const char *const result_csv_columns[] = {
-	"schema",   "date",	      "backend",	"workload",	  "threads",
-	"run",	    "duration_s",     "total_ops",	"ops_per_sec",	  "ns_per_op",
-	"min_thread_ops", "max_thread_ops", "get_ok",	"get_fail",	  "lock",
-	"allocator", "oversubscribed", "verified",	"git_commit",	  "host",
-	"params",   "json_file",      NULL,
+    "schema",
+    "date",
+    "backend",
+    "workload",
+    "threads",
+    "run",
+    "duration_s",
+    "total_ops",
+    "ops_per_sec",
+    "ns_per_op",
+    "min_thread_ops",
+    "max_thread_ops",
+    "get_ok",
+    "get_fail",
+    "lock",
+    "allocator",
+    "oversubscribed",
+    "verified",
+    "git_commit",
+    "host",
+    "params",
+    "json_file",
+    NULL,
 };
 
 static void header_line(char *buf, size_t len)

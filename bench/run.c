@@ -969,8 +969,8 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 		status = 1;
 	} else {
 		store_get_stats(r.ctx.store, &res.store);
-		int vrc = wl->verify ? wl->verify(&r.ctx, res.verify_msg, sizeof(res.verify_msg))
-				     : 0;
+		int vrc =
+		    wl->verify ? wl->verify(&r.ctx, res.verify_msg, sizeof(res.verify_msg)) : 0;
 		if (vrc == WL_VERIFY_DETECTED) {
 			res.detected = true;
 			status = status ? status : 3;

@@ -43,7 +43,7 @@ struct run_result {
 	uint64_t window_ns[2];		     /* measured window, timeline clock */
 	struct store_stats store;
 	bool verified;
-	bool detected;		 /* verify() returned WL_VERIFY_DETECTED */
+	bool detected; /* verify() returned WL_VERIFY_DETECTED */
 	char verify_msg[256];
 	bool stalled;		 /* stopped by the watchdog */
 	uint64_t alloc_failures; /* --fail-alloc: allocations that failed */

@@ -58,7 +58,7 @@ enum samp_op {
  * 5%; the per-op countdown and the cache lines a timed op disturbs cost
  * about as much again as the timings themselves (measured on null and xa,
  * see README "Harness overhead"), so the timed ops get 2%. */
-#define SAMP_BUDGET    0.02
+#define SAMP_BUDGET 0.02
 
 struct samp_thread {
 	uint64_t left[SAMP_OP_NR]; /* ops of the type until the next timed one */

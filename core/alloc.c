@@ -32,13 +32,13 @@ static struct {
 } mem[LB_MEM_NR];
 
 static atomic_ulong attempts;
-static atomic_ulong fail_nth;	   /* 0 = off */
-static atomic_ulong fail_pct_ppm;  /* parts per million, 0 = off */
+static atomic_ulong fail_nth;	  /* 0 = off */
+static atomic_ulong fail_pct_ppm; /* parts per million, 0 = off */
 static atomic_ulong fail_rng;
 
 static const char *const kind_names[LB_MEM_NR] = {
-	[LB_MEM_IRQ] = "irq", [LB_MEM_STORE] = "store", [LB_MEM_CACHE] = "cache",
-	[LB_MEM_ITS] = "its", [LB_MEM_OTHER] = "other",
+    [LB_MEM_IRQ] = "irq", [LB_MEM_STORE] = "store", [LB_MEM_CACHE] = "cache",
+    [LB_MEM_ITS] = "its", [LB_MEM_OTHER] = "other",
 };
 
 const char *lb_mem_kind_name(enum lb_mem_kind kind)
@@ -97,8 +97,8 @@ static bool inject_failure(void)
 	if (nth)
 		return n == nth;
 	/* splitmix-style step on a shared state: this is a test path only */
-	unsigned long x = atomic_fetch_add_explicit(&fail_rng, 0x9e3779b97f4a7c15ul,
-						    memory_order_relaxed);
+	unsigned long x =
+	    atomic_fetch_add_explicit(&fail_rng, 0x9e3779b97f4a7c15ul, memory_order_relaxed);
 	x ^= x >> 31;
 	x *= 0xbf58476d1ce4e5b9ul;
 	x ^= x >> 27;

@@ -15,10 +15,10 @@
 #include <stdint.h>
 
 enum lb_mem_kind {
-	LB_MEM_IRQ,	/* struct lb_irq objects */
-	LB_MEM_STORE,	/* LPI-store structure: nodes, tables, buckets */
-	LB_MEM_CACHE,	/* translation-cache entries and indexes */
-	LB_MEM_ITS,	/* ITS model tables: devices, ITTs, ITEs, collections */
+	LB_MEM_IRQ,   /* struct lb_irq objects */
+	LB_MEM_STORE, /* LPI-store structure: nodes, tables, buckets */
+	LB_MEM_CACHE, /* translation-cache entries and indexes */
+	LB_MEM_ITS,   /* ITS model tables: devices, ITTs, ITEs, collections */
 	LB_MEM_OTHER,
 	LB_MEM_NR
 };

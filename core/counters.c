@@ -6,19 +6,13 @@
 _Thread_local struct lb_counters lb_tc;
 
 static const char *const counter_names[LB_C_NR] = {
-	[LB_C_LOCK_ACQ] = "lock_acquisitions",
-	[LB_C_LOCK_CONTENDED] = "lock_contended",
-	[LB_C_LOCK_SPINS] = "lock_spins",
-	[LB_C_CAS_RETRY] = "cas_retries",
-	[LB_C_TRYGET_FAIL] = "tryget_failures",
-	[LB_C_GET_MISS] = "get_misses",
-	[LB_C_GP_WAIT] = "grace_periods_waited",
-	[LB_C_GP_WAIT_NS] = "grace_period_wait_ns",
-	[LB_C_DEFER_FREE] = "deferred_frees",
-	[LB_C_CACHE_HIT] = "cache_hits",
-	[LB_C_CACHE_MISS] = "cache_misses",
-	[LB_C_CACHE_EVICT] = "cache_evictions",
-	[LB_C_CACHE_INVAL] = "cache_invalidations",
+    [LB_C_LOCK_ACQ] = "lock_acquisitions",	[LB_C_LOCK_CONTENDED] = "lock_contended",
+    [LB_C_LOCK_SPINS] = "lock_spins",		[LB_C_CAS_RETRY] = "cas_retries",
+    [LB_C_TRYGET_FAIL] = "tryget_failures",	[LB_C_GET_MISS] = "get_misses",
+    [LB_C_GP_WAIT] = "grace_periods_waited",	[LB_C_GP_WAIT_NS] = "grace_period_wait_ns",
+    [LB_C_DEFER_FREE] = "deferred_frees",	[LB_C_CACHE_HIT] = "cache_hits",
+    [LB_C_CACHE_MISS] = "cache_misses",		[LB_C_CACHE_EVICT] = "cache_evictions",
+    [LB_C_CACHE_INVAL] = "cache_invalidations",
 };
 
 const char *counters_name(enum lb_counter which)

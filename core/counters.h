@@ -17,19 +17,19 @@
 #include <stdint.h>
 
 enum lb_counter {
-	LB_C_LOCK_ACQ,	      /* lock acquisitions (all kinds) */
-	LB_C_LOCK_CONTENDED,  /* ... that found the lock taken */
-	LB_C_LOCK_SPINS,      /* spin iterations while waiting */
-	LB_C_CAS_RETRY,	      /* failed compare-and-swap attempts that were retried */
-	LB_C_TRYGET_FAIL,     /* try-get that found a refcount of zero */
-	LB_C_GET_MISS,	      /* lookups that found nothing */
-	LB_C_GP_WAIT,	      /* synchronize (grace period waits) */
-	LB_C_GP_WAIT_NS,      /* time spent in them */
-	LB_C_DEFER_FREE,      /* frees deferred past a grace period */
-	LB_C_CACHE_HIT,	      /* translation cache hits */
-	LB_C_CACHE_MISS,      /* translation cache misses */
-	LB_C_CACHE_EVICT,     /* translation cache evictions */
-	LB_C_CACHE_INVAL,     /* translation cache entries invalidated */
+	LB_C_LOCK_ACQ,	     /* lock acquisitions (all kinds) */
+	LB_C_LOCK_CONTENDED, /* ... that found the lock taken */
+	LB_C_LOCK_SPINS,     /* spin iterations while waiting */
+	LB_C_CAS_RETRY,	     /* failed compare-and-swap attempts that were retried */
+	LB_C_TRYGET_FAIL,    /* try-get that found a refcount of zero */
+	LB_C_GET_MISS,	     /* lookups that found nothing */
+	LB_C_GP_WAIT,	     /* synchronize (grace period waits) */
+	LB_C_GP_WAIT_NS,     /* time spent in them */
+	LB_C_DEFER_FREE,     /* frees deferred past a grace period */
+	LB_C_CACHE_HIT,	     /* translation cache hits */
+	LB_C_CACHE_MISS,     /* translation cache misses */
+	LB_C_CACHE_EVICT,    /* translation cache evictions */
+	LB_C_CACHE_INVAL,    /* translation cache entries invalidated */
 	LB_C_NR
 };
 
@@ -40,7 +40,7 @@ struct lb_counters {
 extern _Thread_local struct lb_counters lb_tc;
 
 /* Hot-path increment: thread-local, no atomics. */
-#define LB_COUNT(which) (lb_tc.c[(which)]++)
+#define LB_COUNT(which)	       (lb_tc.c[(which)]++)
 #define LB_COUNT_ADD(which, n) (lb_tc.c[(which)] += (n))
 
 /* Stable, machine-readable name of a counter (used as JSON key). */

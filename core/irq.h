@@ -21,11 +21,11 @@
 #include "list.h"
 #include "sync.h"
 
-#define LB_INTID_BASE 8192u	 /* first LPI INTID */
-#define LB_INTID_LIMIT 65536u	 /* 16 ID bits, as KVM's ITS */
+#define LB_INTID_BASE	8192u				 /* first LPI INTID */
+#define LB_INTID_LIMIT	65536u				 /* 16 ID bits, as KVM's ITS */
 #define LB_NR_LPI_SPACE (LB_INTID_LIMIT - LB_INTID_BASE) /* 57344 */
 
-#define LB_IRQ_MAGIC_LIVE 0x4c504921u /* "LPI!" */
+#define LB_IRQ_MAGIC_LIVE  0x4c504921u /* "LPI!" */
 #define LB_IRQ_POISON_BYTE 0x6b
 
 struct lb_vcpu;

@@ -10,7 +10,7 @@ struct lb_list {
 	struct lb_list *next, *prev;
 };
 
-#define lb_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define lb_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 static inline void lb_list_init(struct lb_list *h)
 {
@@ -57,9 +57,9 @@ static inline void lb_list_move(struct lb_list *n, struct lb_list *head)
 }
 
 #define lb_list_entry(ptr, type, member) lb_container_of(ptr, type, member)
-#define lb_list_for_each(pos, head) for ((pos) = (head)->next; (pos) != (head); (pos) = (pos)->next)
-#define lb_list_for_each_safe(pos, tmp, head)                                                     \
-	for ((pos) = (head)->next, (tmp) = (pos)->next; (pos) != (head);                          \
+#define lb_list_for_each(pos, head)	 for ((pos) = (head)->next; (pos) != (head); (pos) = (pos)->next)
+#define lb_list_for_each_safe(pos, tmp, head)                                                      \
+	for ((pos) = (head)->next, (tmp) = (pos)->next; (pos) != (head);                           \
 	     (pos) = (tmp), (tmp) = (pos)->next)
 
 #endif

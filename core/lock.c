@@ -17,15 +17,15 @@ enum lb_rwlock_kind lb_rwlock_default_kind = LB_RWLOCK_CK;
 #define LB_SPIN_YIELD_SPINS 128
 
 static const char *const lock_names[LB_LOCK_NR] = {
-	[LB_LOCK_SPIN] = "spin",
-	[LB_LOCK_TICKET] = "ticket",
-	[LB_LOCK_SPIN_YIELD] = "spin-yield",
-	[LB_LOCK_MUTEX] = "mutex",
+    [LB_LOCK_SPIN] = "spin",
+    [LB_LOCK_TICKET] = "ticket",
+    [LB_LOCK_SPIN_YIELD] = "spin-yield",
+    [LB_LOCK_MUTEX] = "mutex",
 };
 
 static const char *const rwlock_names[LB_RWLOCK_NR] = {
-	[LB_RWLOCK_CK] = "ck",
-	[LB_RWLOCK_PTHREAD] = "pthread",
+    [LB_RWLOCK_CK] = "ck",
+    [LB_RWLOCK_PTHREAD] = "pthread",
 };
 
 const char *lb_lock_kind_name(enum lb_lock_kind k)

@@ -51,9 +51,9 @@ void lb_call_rcu(struct lb_rcu_head *head, void (*func)(struct lb_rcu_head *))
 {
 	unsigned long n = atomic_fetch_add_explicit(&deferred_now, 1, memory_order_relaxed) + 1;
 	unsigned long peak = atomic_load_explicit(&deferred_peak, memory_order_relaxed);
-	while (n > peak && !atomic_compare_exchange_weak_explicit(&deferred_peak, &peak, n,
-								  memory_order_relaxed,
-								  memory_order_relaxed))
+	while (n > peak &&
+	       !atomic_compare_exchange_weak_explicit(&deferred_peak, &peak, n,
+						      memory_order_relaxed, memory_order_relaxed))
 		;
 	LB_COUNT(LB_C_DEFER_FREE);
 	head->func = func;

@@ -26,7 +26,7 @@ void rcu_impl_synchronize(void)
 static void urcu_trampoline(struct rcu_head *h)
 {
 	struct lb_rcu_head *head =
-		(struct lb_rcu_head *)((char *)h - offsetof(struct lb_rcu_head, urcu));
+	    (struct lb_rcu_head *)((char *)h - offsetof(struct lb_rcu_head, urcu));
 	rcu_impl_run_callback(head);
 }
 

@@ -36,18 +36,18 @@
 #include <urcu/urcu-memb.h>
 #endif
 
-#define lb_likely(x)   __builtin_expect(!!(x), 1)
-#define lb_unlikely(x) __builtin_expect(!!(x), 0)
-#define LB_CACHELINE   64
+#define lb_likely(x)	     __builtin_expect(!!(x), 1)
+#define lb_unlikely(x)	     __builtin_expect(!!(x), 0)
+#define LB_CACHELINE	     64
 #define lb_cacheline_aligned __attribute__((aligned(LB_CACHELINE)))
 
 /* ---- Published pointers and once-accesses (kernel READ_ONCE & co.) ---- */
-#define LB_READ_ONCE(x)	      __atomic_load_n(&(x), __ATOMIC_RELAXED)
-#define LB_WRITE_ONCE(x, v)   __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
-#define lb_load_acquire(p)    __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define LB_READ_ONCE(x)	       __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define LB_WRITE_ONCE(x, v)    __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#define lb_load_acquire(p)     __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define lb_store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 /* rcu_dereference: consume is promoted to acquire by every compiler. */
-#define lb_rcu_dereference(p)	  __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
+#define lb_rcu_dereference(p)	    __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
 #define lb_rcu_assign_pointer(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
 
 static inline void lb_cpu_relax(void)
@@ -176,9 +176,8 @@ static inline bool lb_ref_tryget(lb_ref_t *r)
 			LB_COUNT(LB_C_TRYGET_FAIL);
 			return false;
 		}
-	} while (!atomic_compare_exchange_weak_explicit(&r->refs, &old, old + 1,
-							 memory_order_acquire,
-							 memory_order_relaxed) &&
+	} while (!atomic_compare_exchange_weak_explicit(
+		     &r->refs, &old, old + 1, memory_order_acquire, memory_order_relaxed) &&
 		 (LB_COUNT(LB_C_CAS_RETRY), 1));
 	return true;
 }

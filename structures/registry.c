@@ -12,7 +12,7 @@ const struct store_ops *const store_registry[] = {
 #define STORE(name) &store_##name##_ops,
 #include "registry.def"
 #undef STORE
-	NULL,
+    NULL,
 };
 
 const struct store_ops *store_find(const char *name)

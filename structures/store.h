@@ -92,13 +92,13 @@ struct store_cfg {
  * value STORE_STAT_ABSENT (reported as absent, never as zero). */
 #define STORE_STAT_ABSENT UINT64_MAX
 struct store_stats {
-	uint64_t entries;	/* live entries in the index */
-	uint64_t mem_bytes;	/* structure only, irq objects excluded */
-	uint64_t height;	/* tree height (xa, radix) */
-	uint64_t nodes;		/* interior/leaf nodes (trees) */
-	uint64_t tombstones;	/* hash tables */
-	uint64_t capacity;	/* slots (hash tables, flat) */
-	uint64_t max_probe;	/* hash tables */
+	uint64_t entries;    /* live entries in the index */
+	uint64_t mem_bytes;  /* structure only, irq objects excluded */
+	uint64_t height;     /* tree height (xa, radix) */
+	uint64_t nodes;	     /* interior/leaf nodes (trees) */
+	uint64_t tombstones; /* hash tables */
+	uint64_t capacity;   /* slots (hash tables, flat) */
+	uint64_t max_probe;  /* hash tables */
 };
 
 typedef int (*store_visit_fn)(struct lb_irq *irq, void *arg);

@@ -175,14 +175,14 @@ static void list_stats(struct store *s, struct store_stats *st)
 }
 
 const struct store_ops store_list_ops = {
-	.name = "list",
-	.desc = "era A (v6.8): linked list + count under one global spinlock",
-	.caps = STORE_CAP_GLOBAL_LOCK,
-	.create = list_create,
-	.destroy = list_destroy,
-	.add = list_add,
-	.get = list_get,
-	.put = list_put,
-	.for_each = list_for_each,
-	.stats = list_stats,
+    .name = "list",
+    .desc = "era A (v6.8): linked list + count under one global spinlock",
+    .caps = STORE_CAP_GLOBAL_LOCK,
+    .create = list_create,
+    .destroy = list_destroy,
+    .add = list_add,
+    .get = list_get,
+    .put = list_put,
+    .for_each = list_for_each,
+    .stats = list_stats,
 };

@@ -49,7 +49,7 @@ static struct {
 	bool sparse;
 	enum getput_dist dist;
 	double zipf_s;
-	double hot_pct;	 /* share of ops on the hot set */
+	double hot_pct;	  /* share of ops on the hot set */
 	uint64_t hot_set; /* LPIs in the hot set; 0 = 1% of --lpis */
 	double churn_pct;
 	char dist_text[64];
@@ -57,11 +57,11 @@ static struct {
 
 struct getput_state {
 	uint32_t nr;
-	uint32_t *intid;	/* slot -> INTID */
+	uint32_t *intid;	 /* slot -> INTID */
 	struct lb_irq **mapping; /* slot -> irq holding the mapping reference */
-	atomic_uchar *owned;	/* slot -> churn in progress */
-	uint32_t *rank_slot;	/* zipf/hot rank -> slot (seeded shuffle) */
-	double *zipf_cdf;	/* rank -> cumulative probability */
+	atomic_uchar *owned;	 /* slot -> churn in progress */
+	uint32_t *rank_slot;	 /* zipf/hot rank -> slot (seeded shuffle) */
+	double *zipf_cdf;	 /* rank -> cumulative probability */
 	uint32_t hot_n;
 	uint32_t churn_threshold; /* out of 2^32 */
 	uint64_t irq_live_base;
@@ -113,15 +113,14 @@ static int set_churn(const char *arg)
 }
 
 static const struct bench_opt getput_opts[] = {
-	{"lpis", 0, true, "N", "LPIs mapped (default 4096, at most 57344)", set_lpis, NULL},
-	{"sparse", 0, false, NULL, "spread the LPIs over INTIDs 8192..65535", set_sparse, NULL},
-	{"dist", 0, true, "D", "uniform, zipf:S, or hot:P (P% of ops on the hot set)", set_dist,
-	 NULL},
-	{"hot-set", 0, true, "N", "LPIs in the hot set of hot:P (default 1% of --lpis)",
-	 set_hot_set, NULL},
-	{"churn", 0, true, "P", "P% of ops unmap and remap an LPI (default 0)", set_churn, NULL},
-	GETMODE_OPTS,
-	{0},
+    {"lpis", 0, true, "N", "LPIs mapped (default 4096, at most 57344)", set_lpis, NULL},
+    {"sparse", 0, false, NULL, "spread the LPIs over INTIDs 8192..65535", set_sparse, NULL},
+    {"dist", 0, true, "D", "uniform, zipf:S, or hot:P (P% of ops on the hot set)", set_dist, NULL},
+    {"hot-set", 0, true, "N", "LPIs in the hot set of hot:P (default 1% of --lpis)", set_hot_set,
+     NULL},
+    {"churn", 0, true, "P", "P% of ops unmap and remap an LPI (default 0)", set_churn, NULL},
+    GETMODE_OPTS,
+    {0},
 };
 
 static int getput_validate(void)
@@ -178,9 +177,9 @@ static int getput_setup(struct wl_ctx *ctx)
 	}
 	st->irq_live_base = lb_mem_live_objects(LB_MEM_IRQ);
 	for (uint32_t i = 0; i < n; i++) {
-		st->intid[i] = gp.sparse ? LB_INTID_BASE +
-						   (uint32_t)((uint64_t)i * LB_NR_LPI_SPACE / n)
-					 : LB_INTID_BASE + i;
+		st->intid[i] = gp.sparse
+				   ? LB_INTID_BASE + (uint32_t)((uint64_t)i * LB_NR_LPI_SPACE / n)
+				   : LB_INTID_BASE + i;
 		st->rank_slot[i] = i;
 	}
 	/* Seeded Fisher-Yates: rank -> slot. */
@@ -295,8 +294,8 @@ static inline void getput_update(struct lb_irq *irq)
 
 /* --get=rcu and --get=percpu: the access without a shared refcount write
  * (percpu: unless the slot is in atomic mode, mid-churn). */
-static void getput_access_norefs(struct wl_ctx *ctx, struct getput_state *st,
-				 struct wl_worker *w, uint32_t slot)
+static void getput_access_norefs(struct wl_ctx *ctx, struct getput_state *st, struct wl_worker *w,
+				 uint32_t slot)
 {
 	struct lb_irq *irq;
 	lb_rcu_read_lock();
@@ -330,9 +329,8 @@ static int getput_op(struct wl_ctx *ctx, struct wl_worker *w)
 
 	if (st->churn_threshold && (uint32_t)wl_rand(w) < st->churn_threshold) {
 		unsigned char expect = 0;
-		if (atomic_compare_exchange_strong_explicit(&st->owned[slot], &expect, 1,
-							    memory_order_acquire,
-							    memory_order_relaxed)) {
+		if (atomic_compare_exchange_strong_explicit(
+			&st->owned[slot], &expect, 1, memory_order_acquire, memory_order_relaxed)) {
 			churn_slot(ctx, st, slot);
 			atomic_store_explicit(&st->owned[slot], 0, memory_order_release);
 			return WL_CONTINUE;
@@ -393,7 +391,8 @@ static int getput_verify(struct wl_ctx *ctx, char *msg, size_t len)
 		if (refs != want) {
 			snprintf(msg, len, "INTID %u has refcount %u, expected %u (%s)",
 				 st->intid[i], refs, want,
-				 null_store ? "every mapping, plus the store's own" : "its mapping");
+				 null_store ? "every mapping, plus the store's own"
+					    : "its mapping");
 			return -1;
 		}
 		struct lb_irq *got = store_get(ctx->store, st->intid[i]);
@@ -416,12 +415,12 @@ static int getput_verify(struct wl_ctx *ctx, char *msg, size_t len)
 			 visited, mapped);
 		return -1;
 	}
-	lb_rcu_barrier(); /* let deferred frees finish before counting */
+	lb_rcu_barrier();	   /* let deferred frees finish before counting */
 	store_quiesce(ctx->store); /* and hazard-pointer retire lists */
 	uint64_t live = lb_mem_live_objects(LB_MEM_IRQ) - st->irq_live_base;
 	if (live != mapped) {
-		snprintf(msg, len, "%" PRIu64 " irq objects alive, %" PRIu64 " mapped (leak)",
-			 live, mapped);
+		snprintf(msg, len, "%" PRIu64 " irq objects alive, %" PRIu64 " mapped (leak)", live,
+			 mapped);
 		return -1;
 	}
 	return 0;
@@ -451,23 +450,23 @@ static void getput_teardown(struct wl_ctx *ctx)
 }
 
 const struct workload_ops workload_getput_ops = {
-	.name = "getput",
-	.desc = "vCPU-side get/put on LPIs (uniform, zipf, hot set), optional map/unmap churn",
-	.opts = getput_opts,
-	/* --get=percpu with --churn can bump TRYGET_FAIL, CAS_RETRY and
-	 * GP_WAIT(_NS) from here (atomic-mode fallback, pcpu_ref_kill); they
-	 * are then still reported absent: a static mask cannot say so. */
-	.counters_never = WL_COUNTER(LB_C_CAS_RETRY) | WL_COUNTER(LB_C_TRYGET_FAIL) |
-			  WL_COUNTER(LB_C_GET_MISS) | WL_COUNTER(LB_C_GP_WAIT) |
-			  WL_COUNTER(LB_C_GP_WAIT_NS) | WL_COUNTER(LB_C_DEFER_FREE) |
-			  WL_COUNTER(LB_C_CACHE_HIT) | WL_COUNTER(LB_C_CACHE_MISS) |
-			  WL_COUNTER(LB_C_CACHE_EVICT) | WL_COUNTER(LB_C_CACHE_INVAL),
-	.validate = getput_validate,
-	.expected_lpis = getput_expected_lpis,
-	.write_params = getput_write_params,
-	.setup = getput_setup,
-	.op = getput_op,
-	.verify = getput_verify,
-	.report = getput_report,
-	.teardown = getput_teardown,
+    .name = "getput",
+    .desc = "vCPU-side get/put on LPIs (uniform, zipf, hot set), optional map/unmap churn",
+    .opts = getput_opts,
+    /* --get=percpu with --churn can bump TRYGET_FAIL, CAS_RETRY and
+     * GP_WAIT(_NS) from here (atomic-mode fallback, pcpu_ref_kill); they
+     * are then still reported absent: a static mask cannot say so. */
+    .counters_never = WL_COUNTER(LB_C_CAS_RETRY) | WL_COUNTER(LB_C_TRYGET_FAIL) |
+		      WL_COUNTER(LB_C_GET_MISS) | WL_COUNTER(LB_C_GP_WAIT) |
+		      WL_COUNTER(LB_C_GP_WAIT_NS) | WL_COUNTER(LB_C_DEFER_FREE) |
+		      WL_COUNTER(LB_C_CACHE_HIT) | WL_COUNTER(LB_C_CACHE_MISS) |
+		      WL_COUNTER(LB_C_CACHE_EVICT) | WL_COUNTER(LB_C_CACHE_INVAL),
+    .validate = getput_validate,
+    .expected_lpis = getput_expected_lpis,
+    .write_params = getput_write_params,
+    .setup = getput_setup,
+    .op = getput_op,
+    .verify = getput_verify,
+    .report = getput_report,
+    .teardown = getput_teardown,
 };

@@ -11,7 +11,7 @@ const struct workload_ops *const workload_registry[] = {
 #define WORKLOAD(name) &workload_##name##_ops,
 #include "registry.def"
 #undef WORKLOAD
-	NULL,
+    NULL,
 };
 
 const struct workload_ops *workload_find(const char *name)

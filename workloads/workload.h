@@ -67,7 +67,7 @@ struct wl_ctx {
 	 * vcpu_first + nr_vcpu) are vCPU threads; the rest are generic
 	 * (injectors, get/put workers). Setup sets them; default none. */
 	unsigned vcpu_first, nr_vcpu;
-	void *state;		 /* the workload's */
+	void *state; /* the workload's */
 };
 
 /* Extra results: printed lines and JSON members. */
