@@ -59,3 +59,33 @@ enum store_reclaim store_cfg_reclaim(const struct store_cfg *cfg)
 	enum store_reclaim r = cfg ? cfg->reclaim : STORE_RECLAIM_DEFAULT;
 	return r == STORE_RECLAIM_DEFAULT ? store_reclaim_default : r;
 }
+
+bool store_clamp_range(uint32_t *first, uint32_t *last)
+{
+	if (*first < LB_INTID_BASE)
+		*first = LB_INTID_BASE;
+	if (*last >= LB_INTID_LIMIT)
+		*last = LB_INTID_LIMIT - 1;
+	return *first <= *last;
+}
+
+size_t store_visit_bitmap(struct store *s, uint64_t *bits, uint32_t first, uint32_t last,
+			  store_visit_fn fn, void *arg)
+{
+	size_t visited = 0;
+	for (uint32_t i = (first - LB_INTID_BASE) / 64; i <= (last - LB_INTID_BASE) / 64; i++) {
+		while (bits[i]) {
+			uint32_t bit = (uint32_t)__builtin_ctzll(bits[i]);
+			bits[i] &= bits[i] - 1;
+			struct lb_irq *irq = s->ops->get(s, LB_INTID_BASE + i * 64 + bit);
+			if (!irq)
+				continue;
+			visited++;
+			int stop = fn(irq, arg);
+			s->ops->put(s, irq);
+			if (stop)
+				return visited;
+		}
+	}
+	return visited;
+}

@@ -28,6 +28,7 @@
 #ifndef LB_STORE_H
 #define LB_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -176,6 +177,22 @@ static inline void store_quiesce(struct store *s)
 /* Unmap (DISCARD): drop the mapping's reference on intid's irq. The caller
  * must own that reference. Returns 0 or -ENOENT. */
 int store_remove(struct store *s, uint32_t intid);
+/* for_each for indexes with no INTID order (hash tables): collect the live
+ * INTIDs in range into a bitmap under RCU (store_bitmap_set), then visit
+ * them in INTID order with get/fn/put through the store's own ops, so fn
+ * runs outside the read section on an object it holds a reference to.
+ * store_clamp_range() clips [first, last] to the LPI space and returns
+ * false when nothing is left. The bitmap (STORE_BITMAP_WORDS words, bit i =
+ * INTID 8192 + i) is consumed. Returns the entries visited. */
+#define STORE_BITMAP_WORDS (LB_NR_LPI_SPACE / 64)
+bool store_clamp_range(uint32_t *first, uint32_t *last);
+static inline void store_bitmap_set(uint64_t *bits, uint32_t intid)
+{
+	uint32_t i = intid - LB_INTID_BASE;
+	bits[i / 64] |= UINT64_C(1) << (i % 64);
+}
+size_t store_visit_bitmap(struct store *s, uint64_t *bits, uint32_t first, uint32_t last,
+			  store_visit_fn fn, void *arg);
 /* Stats with every field preset to absent, then filled by the backend. */
 void store_get_stats(struct store *s, struct store_stats *st);
 static inline int store_intid_valid(uint32_t intid)

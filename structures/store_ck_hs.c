@@ -401,44 +401,23 @@ static size_t hs_for_each(struct store *s, uint32_t first, uint32_t last, store_
 			  void *arg)
 {
 	struct store_ckhs *h = to_hs(s);
-	if (first < LB_INTID_BASE)
-		first = LB_INTID_BASE;
-	if (last >= LB_INTID_LIMIT)
-		last = LB_INTID_LIMIT - 1;
-	if (first > last)
+	if (!store_clamp_range(&first, &last))
 		return 0;
 	/* One bit per LPI (7 KiB): what was in range during the scan. The
 	 * table may be replaced once we leave the read section, so the walk
 	 * keeps INTIDs, not positions, and re-looks each one up. */
-	uint64_t bits[LB_NR_LPI_SPACE / 64] = {0};
+	uint64_t bits[STORE_BITMAP_WORDS] = {0};
 	ck_hs_iterator_t it = CK_HS_ITERATOR_INITIALIZER;
 	void *w;
 	lb_rcu_read_lock();
 	while (ck_hs_next_spmc(&h->hs, &it, &w)) {
 		uint32_t intid = hs_word_intid(w);
-		if (intid >= first && intid <= last) {
-			uint32_t i = intid - LB_INTID_BASE;
-			bits[i / 64] |= UINT64_C(1) << (i % 64);
-		}
+		if (intid >= first && intid <= last)
+			store_bitmap_set(bits, intid);
 	}
 	lb_rcu_read_unlock();
 
-	size_t visited = 0;
-	for (uint32_t i = (first - LB_INTID_BASE) / 64; i <= (last - LB_INTID_BASE) / 64; i++) {
-		while (bits[i]) {
-			uint32_t bit = (uint32_t)__builtin_ctzll(bits[i]);
-			bits[i] &= bits[i] - 1;
-			struct lb_irq *irq = hs_get(s, LB_INTID_BASE + i * 64 + bit);
-			if (!irq)
-				continue;
-			visited++;
-			int stop = fn(irq, arg);
-			hs_put(s, irq);
-			if (stop)
-				return visited;
-		}
-	}
-	return visited;
+	return store_visit_bitmap(s, bits, first, last, fn, arg);
 }
 
 static void hs_stats(struct store *s, struct store_stats *st)
