@@ -18,6 +18,7 @@
 #include <stdlib.h>
 
 #include "../core/alloc.h"
+#include "lpi_list.h"
 #include "store.h"
 
 extern const struct store_ops store_list_ops;
@@ -46,13 +47,7 @@ static struct store *list_create(const struct store_cfg *cfg)
 static void list_destroy(struct store *s)
 {
 	struct store_list *l = to_list(s);
-	struct lb_list *pos, *tmp;
-	lb_list_for_each_safe(pos, tmp, &l->head)
-	{
-		struct lb_irq *irq = lb_list_entry(pos, struct lb_irq, lpi_list);
-		lb_list_del_init(pos);
-		irq_free_now(irq);
-	}
+	lpi_list_free_all(&l->head);
 	lb_lock_destroy(&l->lock);
 	lb_free(LB_MEM_STORE, l, sizeof(*l));
 }
@@ -60,14 +55,7 @@ static void list_destroy(struct store *s)
 /* Context: l->lock held. */
 static struct lb_irq *list_find_locked(struct store_list *l, uint32_t intid)
 {
-	struct lb_list *pos;
-	lb_list_for_each(pos, &l->head)
-	{
-		struct lb_irq *irq = lb_list_entry(pos, struct lb_irq, lpi_list);
-		if (irq->intid == intid)
-			return irq;
-	}
-	return NULL;
+	return lpi_list_find(&l->head, intid);
 }
 
 static struct lb_irq *list_get(struct store *s, uint32_t intid)

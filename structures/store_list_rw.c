@@ -49,6 +49,7 @@
 #include <errno.h>
 
 #include "../core/alloc.h"
+#include "lpi_list.h"
 #include "store.h"
 
 extern const struct store_ops store_list_rw_ops;
@@ -78,13 +79,7 @@ static struct store *lrw_create(const struct store_cfg *cfg)
 static void lrw_destroy(struct store *s)
 {
 	struct store_list_rw *l = to_lrw(s);
-	struct lb_list *pos, *tmp;
-	lb_list_for_each_safe(pos, tmp, &l->head)
-	{
-		struct lb_irq *irq = lb_list_entry(pos, struct lb_irq, lpi_list);
-		lb_list_del_init(pos);
-		irq_free_now(irq);
-	}
+	lpi_list_free_all(&l->head);
 	lb_rwlock_destroy(&l->lock);
 	lb_free(LB_MEM_STORE, l, sizeof(*l));
 }
@@ -92,14 +87,7 @@ static void lrw_destroy(struct store *s)
 /* Context: l->lock held, either side. */
 static struct lb_irq *lrw_find_locked(struct store_list_rw *l, uint32_t intid)
 {
-	struct lb_list *pos;
-	lb_list_for_each(pos, &l->head)
-	{
-		struct lb_irq *irq = lb_list_entry(pos, struct lb_irq, lpi_list);
-		if (irq->intid == intid)
-			return irq;
-	}
-	return NULL;
+	return lpi_list_find(&l->head, intid);
 }
 
 static struct lb_irq *lrw_get(struct store *s, uint32_t intid)
