@@ -83,42 +83,39 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+enum { SAMP_COST_OPS = 2000 };
+
+/* ns for SAMP_COST_OPS trivial ops through the sampling check; whether
+ * each is timed depends on how s was set up. */
+static inline __attribute__((always_inline)) double samp_loop_ns(struct samp_thread *s)
+{
+	uint64_t t0 = clk_now();
+	for (int i = 0; i < SAMP_COST_OPS; i++) {
+		if (samp_due(s, SAMP_OP_OP)) {
+			uint64_t a = clk_now();
+			samp_sink++;
+			samp_record(s, SAMP_OP_OP, a, clk_now());
+		} else {
+			samp_sink++;
+		}
+	}
+	return (double)clk_delta_ns(t0, clk_now());
+}
+
 double samp_measure_cost_ns(void)
 {
-	enum { BATCHES = 7, OPS = 2000 };
+	enum { BATCHES = 7 };
 	struct samp_thread *s = malloc(sizeof(*s));
 	double diff[BATCHES];
 
 	if (!s)
 		return 0;
 	for (int b = 0; b < BATCHES; b++) {
-		uint64_t t0, t1, t2, t3;
-
 		samp_thread_init(s, 0, (uint64_t)b); /* never due */
-		t0 = clk_now();
-		for (int i = 0; i < OPS; i++) {
-			if (samp_due(s, SAMP_OP_OP)) {
-				uint64_t a = clk_now();
-				samp_sink++;
-				samp_record(s, SAMP_OP_OP, a, clk_now());
-			} else {
-				samp_sink++;
-			}
-		}
-		t1 = clk_now();
+		double untimed = samp_loop_ns(s);
 		samp_thread_init(s, 1, (uint64_t)b); /* always due */
-		t2 = clk_now();
-		for (int i = 0; i < OPS; i++) {
-			if (samp_due(s, SAMP_OP_OP)) {
-				uint64_t a = clk_now();
-				samp_sink++;
-				samp_record(s, SAMP_OP_OP, a, clk_now());
-			} else {
-				samp_sink++;
-			}
-		}
-		t3 = clk_now();
-		diff[b] = ((double)clk_delta_ns(t2, t3) - (double)clk_delta_ns(t0, t1)) / OPS;
+		double timed = samp_loop_ns(s);
+		diff[b] = (timed - untimed) / SAMP_COST_OPS;
 	}
 	free(s);
 	qsort(diff, BATCHES, sizeof(diff[0]), cmp_double);
