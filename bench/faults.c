@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "../core/alloc.h"
-#include "json.h"
+#include "../util/json.h"
 
 static struct {
 	bool on;

@@ -26,7 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "option.h"
+#include "../util/option.h"
 
 struct json;
 

@@ -18,14 +18,14 @@
 
 #include "../core/sync.h"
 #include "config.h"
-#include "json.h"
+#include "../util/json.h"
 #include "manifest.h"
 #include "measure.h"
 #include "measure_report.h"
 #include "options.h"
 #include "result.h"
 #include "run.h"
-#include "stats.h"
+#include "../util/stats.h"
 #include "topo.h"
 
 static void list_backends(void)

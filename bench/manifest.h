@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "json.h"
+#include "../util/json.h"
 
 struct manifest {
 	char host[128];

@@ -27,11 +27,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "clock.h"
+#include "../util/clock.h"
 #include "env.h"
-#include "option.h"
+#include "../util/option.h"
 #include "perf.h"
-#include "sampling.h"
+#include "../util/sampling.h"
 
 struct measure_config {
 	enum clk_source clock;

@@ -9,9 +9,9 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "clock.h"
+#include "../util/clock.h"
 #include "measure.h"
-#include "stats.h"
+#include "../util/stats.h"
 
 void measure_json_clock(struct json *js, const char *key)
 {

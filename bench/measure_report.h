@@ -15,10 +15,10 @@
 #include <stdio.h>
 
 #include "env.h"
-#include "hist.h"
-#include "json.h"
+#include "../util/hist.h"
+#include "../util/json.h"
 #include "perf.h"
-#include "sampling.h"
+#include "../util/sampling.h"
 #include "timeline.h"
 
 /* {"active": name, "sources": {name: {available, why_not, invariant, ...}}} */

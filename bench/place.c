@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "../util/json.h"
 
 static struct topo_where *records;
 static unsigned nr_records;

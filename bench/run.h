@@ -16,7 +16,7 @@
 #include "../workloads/workload.h"
 #include "manifest.h"
 #include "perf.h"
-#include "sampling.h"
+#include "../util/sampling.h"
 #include "timeline.h"
 
 struct run_result {

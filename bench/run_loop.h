@@ -13,8 +13,8 @@
 #include <stdint.h>
 
 #include "../workloads/workload.h"
-#include "clock.h"
-#include "sampling.h"
+#include "../util/clock.h"
+#include "../util/sampling.h"
 
 /* Ops between two looks at the phase: small enough that stopping lags by
  * microseconds, large enough that the check costs nothing per op. */

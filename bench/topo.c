@@ -22,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "json.h"
+#include "../util/json.h"
 
 struct topo_model topo_m;
 struct topo_spec topo_place = {.opt = "place"};

@@ -54,7 +54,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "option.h"
+#include "../util/option.h"
 
 struct json;
 

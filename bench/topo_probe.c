@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "option.h"
+#include "../util/option.h"
 
 enum { PROBE_LOADED = 0, PROBE_SET_FAILED = 3, PROBE_LOAD_FAILED = 4 };
 

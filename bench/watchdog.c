@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "json.h"
+#include "../util/json.h"
 
 #define WD_BT_FRAMES	 48
 #define WD_BT_TIMEOUT_NS 1000000000ull /* a worker that does not answer SIGUSR1 */

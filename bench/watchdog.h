@@ -42,7 +42,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "option.h"
+#include "../util/option.h"
 
 struct json;
 

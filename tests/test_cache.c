@@ -45,9 +45,9 @@
 
 #include "check.h"
 #include "store_test.h"
-#include "workloads/cache.h"
-#include "workloads/its.h"
-#include "workloads/its_mix.h"
+#include "caches/cache.h"
+#include "model/its.h"
+#include "model/its_mix.h"
 
 struct fx {
 	const struct cache_ops *cops;

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "bench/clock.h"
+#include "util/clock.h"
 #include "check.h"
 
 static uint64_t mono(void)

@@ -38,8 +38,8 @@
 #include "check.h"
 #include "core/alloc.h"
 #include "structures/store.h"
-#include "workloads/cache.h"
-#include "workloads/its.h"
+#include "caches/cache.h"
+#include "model/its.h"
 
 #define MAX_NTH 5000u
 

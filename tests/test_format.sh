@@ -18,6 +18,6 @@ while IFS= read -r f; do
 		echo "not formatted: $f (run clang-format -i $f)"
 		bad=$((bad + 1))
 	fi
-done < <(find core bench structures workloads tests -name '*.[ch]' | sort)
+done < <(find core util structures caches model workloads bench tests -name '*.[ch]' | sort)
 echo "$((checked - bad)) passed, $bad failed"
 [ "$bad" -eq 0 ]

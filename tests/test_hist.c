@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/hist.h"
+#include "util/hist.h"
 #include "check.h"
 
 static uint64_t rng = 88172645463325252ull;

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/json.h"
+#include "util/json.h"
 #include "bench/measure.h"
 #include "bench/measure_report.h"
-#include "bench/stats.h"
+#include "util/stats.h"
 #include "check.h"
 
 static int apply(const char *name, const char *arg)

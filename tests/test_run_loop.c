@@ -19,7 +19,7 @@
 #include <time.h>
 
 #include "bench/run_loop.h"
-#include "bench/stats.h"
+#include "util/stats.h"
 #include "check.h"
 
 /* ---- correctness ---- */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/sampling.h"
+#include "util/sampling.h"
 #include "check.h"
 
 static struct samp_thread a, b;

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "bench/stats.h"
+#include "util/stats.h"
 #include "check.h"
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))

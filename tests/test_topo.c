@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench/json.h"
+#include "util/json.h"
 #include "bench/topo.h"
 #include "check.h"
 

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench/json.h"
+#include "util/json.h"
 #include "bench/watchdog.h"
 #include "check.h"
 

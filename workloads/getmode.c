@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "../bench/config.h"
-#include "../bench/json.h"
-#include "../bench/option.h"
+#include "../util/json.h"
+#include "../util/option.h"
 
 enum getmode getmode = GETMODE_REF;
 

@@ -35,8 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../bench/json.h"
-#include "../bench/sampling.h"
+#include "../util/json.h"
+#include "../util/sampling.h"
 #include "../core/alloc.h"
 #include "../core/pcpu_ref.h"
 #include "getmode.h"

@@ -24,10 +24,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "../bench/json.h"
+#include "../util/json.h"
 #include "../core/alloc.h"
 #include "getmode.h"
-#include "lpistress.h"
+#include "lpi_stress_engine.h"
 
 #define CHURN_DEFAULT_MIX "discard-mapti:4,movi:2,mapd:1,invall:2,movall:1"
 /* Longest nap between two paced sequences, so stopping never lags. */

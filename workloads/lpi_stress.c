@@ -21,7 +21,7 @@
  *     v6.10  xa   + xa    era B: per-ITS xarray cache
  */
 #include "getmode.h"
-#include "lpistress.h"
+#include "lpi_stress_engine.h"
 
 static const struct bench_opt lpi_stress_opts[] = {
     LPISTRESS_OPTS,

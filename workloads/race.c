@@ -33,7 +33,7 @@
 #include <time.h>
 
 #include "../bench/config.h"
-#include "../bench/json.h"
+#include "../util/json.h"
 #include "../core/alloc.h"
 #include "race.h"
 #include "workload.h"

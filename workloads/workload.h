@@ -31,7 +31,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../bench/option.h"
+#include "../util/option.h"
 #include "../core/counters.h"
 #include "../structures/store.h"
 

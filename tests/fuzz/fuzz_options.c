@@ -24,7 +24,7 @@
 #include "bench/options.h"
 #include "bench/topo.h"
 #include "fuzz_common.h"
-#include "workloads/lpistress.h"
+#include "workloads/lpi_stress_engine.h"
 
 #define MAX_ARGS 32
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "bench/config.h"
-#include "bench/json.h"
+#include "util/json.h"
 #include "bench/options.h"
 #include "bench/topo.h"
 #include "bench/topo_probe.h"

@@ -5,12 +5,12 @@
 #include "store.h"
 
 #define STORE(name) extern const struct store_ops store_##name##_ops;
-#include "registry.def"
+#include "store_registry.def"
 #undef STORE
 
 const struct store_ops *const store_registry[] = {
 #define STORE(name) &store_##name##_ops,
-#include "registry.def"
+#include "store_registry.def"
 #undef STORE
     NULL,
 };

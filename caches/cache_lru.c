@@ -28,7 +28,7 @@
  * eviction drops a reference).
  */
 #include "../core/alloc.h"
-#include "its.h"
+#include "../model/its.h"
 #include "cache.h"
 
 struct lru_entry {

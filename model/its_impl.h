@@ -7,7 +7,7 @@
 #ifndef LB_ITS_IMPL_H
 #define LB_ITS_IMPL_H
 
-#include "cache.h"
+#include "../caches/cache.h"
 #include "its.h"
 
 /* ---- table lookups: Context: its->its_lock held (or quiescent) ---- */

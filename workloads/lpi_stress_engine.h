@@ -21,9 +21,9 @@
 
 #include <stdint.h>
 
-#include "cache.h"
-#include "its.h"
-#include "its_mix.h"
+#include "../caches/cache.h"
+#include "../model/its.h"
+#include "../model/its_mix.h"
 #include "workload.h"
 
 /* --kernel=: which (store backend, translation cache) a kernel had. */

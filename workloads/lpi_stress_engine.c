@@ -13,7 +13,7 @@
  *    is preempted makes its waiters burn whole time slices); the result's
  *    workload_results record it too (oversubscribed_pure_spinlock).
  */
-#include "lpistress.h"
+#include "lpi_stress_engine.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "../bench/config.h"
-#include "../bench/json.h"
+#include "../util/json.h"
 #include "../core/alloc.h"
 #include "getmode.h"
 

@@ -23,7 +23,7 @@
  * reader-preferring, sleeps).
  */
 #include "../core/alloc.h"
-#include "its.h"
+#include "../model/its.h"
 #include "cache.h"
 
 struct rw_entry {

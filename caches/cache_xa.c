@@ -28,7 +28,7 @@
 #include "../core/alloc.h"
 #include "../structures/xarray.h"
 #include "cache.h"
-#include "its.h"
+#include "../model/its.h"
 
 struct cache_xa {
 	struct cache base;

@@ -32,7 +32,7 @@
  * Reclamation: entries after a grace period (synchronize or call_rcu).
  */
 #include "../core/alloc.h"
-#include "its.h"
+#include "../model/its.h"
 #include "cache.h"
 
 struct usage_entry {

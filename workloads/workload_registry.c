@@ -4,12 +4,12 @@
 #include "workload.h"
 
 #define WORKLOAD(name) extern const struct workload_ops workload_##name##_ops;
-#include "registry.def"
+#include "workload_registry.def"
 #undef WORKLOAD
 
 const struct workload_ops *const workload_registry[] = {
 #define WORKLOAD(name) &workload_##name##_ops,
-#include "registry.def"
+#include "workload_registry.def"
 #undef WORKLOAD
     NULL,
 };
