@@ -155,27 +155,6 @@ static inline void slot_reclaim(struct lb_hp_domain *hp, struct lb_irq *irq)
 		irq_free_rcu(irq);
 }
 
-/* for_each where no read section can span the walk (hazard mode): one
- * protected get per INTID of [first, last] (already clamped), fn on it,
- * then the store's put. Returns the entries visited. */
-static inline size_t slot_visit_gets(struct store *s, uint32_t first, uint32_t last,
-				     struct lb_irq *(*get)(struct store *s, uint32_t intid),
-				     store_visit_fn fn, void *arg)
-{
-	size_t visited = 0;
-	for (uint32_t intid = first; intid <= last; intid++) {
-		struct lb_irq *irq = get(s, intid);
-		if (!irq)
-			continue;
-		visited++;
-		int stop = fn(irq, arg);
-		s->ops->put(s, irq);
-		if (stop)
-			break;
-	}
-	return visited;
-}
-
 /* destroy's sweep: frees every irq still in slots[0, n), whatever its
  * references. Context: quiescent. */
 static inline void slot_free_all(struct lb_irq **slots, uint32_t n)

@@ -168,7 +168,7 @@ static size_t flat_for_each(struct store *s, uint32_t first, uint32_t last, stor
 	if (!store_clamp_range(&first, &last))
 		return 0;
 	if (f->hp) /* no read section to hold: protect and try-get one at a time */
-		return slot_visit_gets(s, first, last, flat_slot_get, fn, arg);
+		return store_visit_gets(s, first, last, flat_slot_get, fn, arg);
 	size_t visited = 0;
 	lb_rcu_read_lock();
 	for (uint32_t intid = first; intid <= last; intid++) {

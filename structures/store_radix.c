@@ -243,7 +243,7 @@ static size_t radix_for_each(struct store *s, uint32_t first, uint32_t last, sto
 	if (!store_clamp_range(&first, &last))
 		return 0;
 	if (r->hp) /* no read section to batch under: one protected get each */
-		return slot_visit_gets(s, first, last, radix_slot_get, fn, arg);
+		return store_visit_gets(s, first, last, radix_slot_get, fn, arg);
 	size_t visited = 0;
 	struct lb_irq *batch[RADIX_LEAF_SLOTS];
 	for (uint32_t base = first & ~RADIX_LEAF_MASK; first <= last && base <= last;
