@@ -17,24 +17,13 @@ static struct {
 	uint64_t failed_base;
 } flt;
 
-static uint64_t failed_now(void)
-{
-	uint64_t n = 0;
-	for (int k = 0; k < LB_MEM_NR; k++) {
-		struct lb_mem_stats st;
-		lb_mem_stats((enum lb_mem_kind)k, &st);
-		n += st.failed;
-	}
-	return n;
-}
-
 static void arm(uint64_t seed)
 {
 	if (flt.percent)
 		lb_alloc_fail_percent(flt.pct, seed);
 	else
 		lb_alloc_fail_nth(flt.nth);
-	flt.failed_base = failed_now();
+	flt.failed_base = lb_mem_failed_total();
 }
 
 static int set_fail_alloc(const char *arg)
@@ -102,7 +91,7 @@ uint64_t faults_run_end(void)
 	if (!flt.on)
 		return 0;
 	lb_alloc_fail_nth(0); /* off: also clears a percentage */
-	return failed_now() - flt.failed_base;
+	return lb_mem_failed_total() - flt.failed_base;
 }
 
 void faults_write_params(struct json *js)

@@ -10,8 +10,8 @@
  *    (so a hit writes and every hit serialises) and take the caller's
  *    reference, still under the lock. The entry's own reference keeps the
  *    irq alive while the lock is held, so a plain increment is right.
- *    Taking it after unlocking was the 2024 use-after-free (DESIGN.md
- *    section 5, race a).
+ *    Taking it after unlocking was the 2024 use-after-free (race a in
+ *    docs/design.md).
  *  - insert (miss path, its_lock held): lock; if the key is present, done;
  *    else reuse the tail entry, dropping its irq's reference (an
  *    eviction if it had one), and move it to the head.
@@ -29,23 +29,12 @@
  */
 #include "../core/alloc.h"
 #include "../model/its.h"
-#include "cache.h"
-
-struct lru_entry {
-	struct lb_list link;
-	uint64_t doorbell;
-	uint32_t devid, eventid;
-	struct lb_irq *irq; /* NULL: free */
-};
+#include "cache_entries.h"
 
 struct cache_lru {
 	struct cache base;
-	struct store *store;
-	struct lb_lock lock; /* stands for the kernel's lpi_list_lock */
-	struct lb_list head; /* MRU first, free entries last */
-	struct lru_entry *entries;
-	unsigned nr;
-	uint64_t inserts, evictions, invalidated; /* under lock */
+	struct lb_lock lock;	      /* stands for the kernel's lpi_list_lock */
+	struct cache_entries entries; /* MRU first, free entries last */
 };
 
 #define to_lru(c) lb_container_of((c), struct cache_lru, base)
@@ -55,63 +44,31 @@ static struct cache *lru_create(const struct cache_cfg *cfg)
 	struct cache_lru *c = lb_zalloc(LB_MEM_CACHE, sizeof(*c));
 	if (!c)
 		return NULL;
-	c->nr = CACHE_ENTRIES_PER_VCPU * cfg->nr_vcpus;
-	c->entries = lb_zalloc(LB_MEM_CACHE, (size_t)c->nr * sizeof(*c->entries));
-	if (!c->entries) {
+	if (cache_entries_init(&c->entries, cfg, sizeof(struct cache_entry))) {
 		lb_free(LB_MEM_CACHE, c, sizeof(*c));
 		return NULL;
 	}
 	c->base.ops = &cache_lru_ops;
-	c->store = cfg->store;
 	lb_lock_init(&c->lock);
-	lb_list_init(&c->head);
-	for (unsigned i = 0; i < c->nr; i++)
-		lb_list_add_tail(&c->entries[i].link, &c->head);
 	return &c->base;
-}
-
-/* Context: c->lock held. */
-static void lru_drop_all(struct cache_lru *c)
-{
-	struct lb_list *pos;
-	lb_list_for_each(pos, &c->head)
-	{
-		struct lru_entry *e = lb_list_entry(pos, struct lru_entry, link);
-		if (!e->irq)
-			break;
-		store_put(c->store, e->irq);
-		e->irq = NULL;
-		c->invalidated++;
-		LB_COUNT(LB_C_CACHE_INVAL);
-	}
 }
 
 static void lru_destroy(struct cache *base)
 {
 	struct cache_lru *c = to_lru(base);
-	lru_drop_all(c);
+	cache_entries_fini(&c->entries);
 	lb_lock_destroy(&c->lock);
-	lb_free(LB_MEM_CACHE, c->entries, (size_t)c->nr * sizeof(*c->entries));
 	lb_free(LB_MEM_CACHE, c, sizeof(*c));
 }
 
 /* Finds the entry and makes it the most recent. Context: c->lock held. */
-static struct lru_entry *lru_find(struct cache_lru *c, uint64_t db, uint32_t devid,
-				  uint32_t eventid)
+static struct cache_entry *lru_find(struct cache_lru *c, uint64_t db, uint32_t devid,
+				    uint32_t eventid)
 {
-	struct lb_list *pos;
-	lb_list_for_each(pos, &c->head)
-	{
-		struct lru_entry *e = lb_list_entry(pos, struct lru_entry, link);
-		if (!e->irq)
-			break; /* free entries are the tail: nothing after */
-		if (e->doorbell != db || e->devid != devid || e->eventid != eventid)
-			continue;
-		if (c->head.next != &e->link)
-			lb_list_move(&e->link, &c->head);
-		return e;
-	}
-	return NULL;
+	struct cache_entry *e = cache_entries_find(&c->entries, db, devid, eventid);
+	if (e && c->entries.head.next != &e->link)
+		lb_list_move(&e->link, &c->entries.head);
+	return e;
 }
 
 static struct lb_irq *lru_lookup(struct cache *base, const struct its *its, uint32_t devid,
@@ -120,7 +77,7 @@ static struct lb_irq *lru_lookup(struct cache *base, const struct its *its, uint
 	struct cache_lru *c = to_lru(base);
 	struct lb_irq *irq = NULL;
 	lb_lock(&c->lock);
-	struct lru_entry *e = lru_find(c, its->doorbell, devid, eventid);
+	struct cache_entry *e = lru_find(c, its->doorbell, devid, eventid);
 	if (e) {
 		irq = e->irq;
 		lb_ref_get(&irq->refcount);
@@ -135,23 +92,9 @@ static void lru_insert(struct cache *base, struct its *its, uint32_t devid, uint
 	struct cache_lru *c = to_lru(base);
 	lb_lock(&c->lock);
 	/* Another injector may have cached it since our lookup missed. */
-	if (lru_find(c, its->doorbell, devid, eventid)) {
-		lb_unlock(&c->lock);
-		return;
-	}
-	struct lru_entry *e = lb_list_entry(c->head.prev, struct lru_entry, link);
-	if (e->irq) {
-		store_put(c->store, e->irq); /* cache lock > store lock */
-		c->evictions++;
-		LB_COUNT(LB_C_CACHE_EVICT);
-	}
-	lb_ref_get(&irq->refcount); /* the ITE's keeps it above zero */
-	e->doorbell = its->doorbell;
-	e->devid = devid;
-	e->eventid = eventid;
-	e->irq = irq;
-	lb_list_move(&e->link, &c->head);
-	c->inserts++;
+	if (!lru_find(c, its->doorbell, devid, eventid))
+		cache_entries_fill(&c->entries, cache_entries_tail(&c->entries), its->doorbell,
+				   devid, eventid, irq);
 	lb_unlock(&c->lock);
 }
 
@@ -160,39 +103,20 @@ static void lru_invalidate(struct cache *base, struct its *its)
 	struct cache_lru *c = to_lru(base);
 	(void)its; /* era A: every ITS's entries go */
 	lb_lock(&c->lock);
-	lru_drop_all(c);
+	cache_entries_drop_all(&c->entries);
 	lb_unlock(&c->lock);
 }
 
 static void lru_for_each(struct cache *base, cache_visit_fn fn, void *arg)
 {
-	struct cache_lru *c = to_lru(base);
-	struct lb_list *pos;
-	lb_list_for_each(pos, &c->head)
-	{
-		struct lru_entry *e = lb_list_entry(pos, struct lru_entry, link);
-		if (!e->irq || fn(e->doorbell, e->devid, e->eventid, e->irq, arg))
-			break;
-	}
+	cache_entries_for_each(&to_lru(base)->entries, fn, arg);
 }
 
 static void lru_stats(struct cache *base, struct cache_stats *st)
 {
 	struct cache_lru *c = to_lru(base);
-	uint64_t n = 0;
-	struct lb_list *pos;
 	lb_lock(&c->lock);
-	lb_list_for_each(pos, &c->head)
-	{
-		if (!lb_list_entry(pos, struct lru_entry, link)->irq)
-			break;
-		n++;
-	}
-	*st = (struct cache_stats){.entries = n,
-				   .capacity = c->nr,
-				   .inserts = c->inserts,
-				   .evictions = c->evictions,
-				   .invalidated = c->invalidated};
+	cache_entries_stats(&c->entries, st);
 	lb_unlock(&c->lock);
 }
 

@@ -24,87 +24,43 @@
  */
 #include "../core/alloc.h"
 #include "../model/its.h"
-#include "cache.h"
+#include "cache_entries.h"
 
 struct rw_entry {
-	struct lb_list link;
-	uint64_t doorbell;
-	uint32_t devid, eventid;
-	struct lb_irq *irq; /* NULL: free; written under the write lock */
-	uint64_t stamp;	    /* clock at the last insert or hit (atomic) */
+	struct cache_entry e; /* irq written under the write lock */
+	uint64_t stamp;	      /* clock at the last insert or hit (atomic) */
 };
 
 struct cache_rw {
 	struct cache base;
-	struct store *store;
 	struct lb_rwlock lock;
-	struct lb_list head; /* newest insert first, free entries last */
-	struct rw_entry *entries;
-	unsigned nr;
-	uint64_t clock; /* advanced by writers, read by readers (atomic) */
-	uint64_t inserts, evictions, invalidated; /* write side */
+	struct cache_entries entries; /* newest insert first, free entries last */
+	uint64_t clock;		      /* advanced by writers, read by readers (atomic) */
 };
 
-#define to_rw(c) lb_container_of((c), struct cache_rw, base)
+#define to_rw(c)	lb_container_of((c), struct cache_rw, base)
+#define to_rw_entry(ce) lb_container_of((ce), struct rw_entry, e)
 
 static struct cache *rw_create(const struct cache_cfg *cfg)
 {
 	struct cache_rw *c = lb_zalloc(LB_MEM_CACHE, sizeof(*c));
 	if (!c)
 		return NULL;
-	c->nr = CACHE_ENTRIES_PER_VCPU * cfg->nr_vcpus;
-	c->entries = lb_zalloc(LB_MEM_CACHE, (size_t)c->nr * sizeof(*c->entries));
-	if (!c->entries) {
+	if (cache_entries_init(&c->entries, cfg, sizeof(struct rw_entry))) {
 		lb_free(LB_MEM_CACHE, c, sizeof(*c));
 		return NULL;
 	}
 	c->base.ops = &cache_rwlock_ops;
-	c->store = cfg->store;
 	lb_rwlock_init(&c->lock);
-	lb_list_init(&c->head);
-	for (unsigned i = 0; i < c->nr; i++)
-		lb_list_add_tail(&c->entries[i].link, &c->head);
 	return &c->base;
-}
-
-/* Context: write lock held (or quiescent). */
-static void rw_drop_all(struct cache_rw *c)
-{
-	struct lb_list *pos;
-	lb_list_for_each(pos, &c->head)
-	{
-		struct rw_entry *e = lb_list_entry(pos, struct rw_entry, link);
-		if (!e->irq)
-			break;
-		store_put(c->store, e->irq);
-		e->irq = NULL;
-		c->invalidated++;
-		LB_COUNT(LB_C_CACHE_INVAL);
-	}
 }
 
 static void rw_destroy(struct cache *base)
 {
 	struct cache_rw *c = to_rw(base);
-	rw_drop_all(c);
+	cache_entries_fini(&c->entries);
 	lb_rwlock_destroy(&c->lock);
-	lb_free(LB_MEM_CACHE, c->entries, (size_t)c->nr * sizeof(*c->entries));
 	lb_free(LB_MEM_CACHE, c, sizeof(*c));
-}
-
-/* Context: either side of the lock held. */
-static struct rw_entry *rw_find(struct cache_rw *c, uint64_t db, uint32_t devid, uint32_t eventid)
-{
-	struct lb_list *pos;
-	lb_list_for_each(pos, &c->head)
-	{
-		struct rw_entry *e = lb_list_entry(pos, struct rw_entry, link);
-		if (!e->irq)
-			break;
-		if (e->doorbell == db && e->devid == devid && e->eventid == eventid)
-			return e;
-	}
-	return NULL;
 }
 
 static struct lb_irq *rw_lookup(struct cache *base, const struct its *its, uint32_t devid,
@@ -113,9 +69,10 @@ static struct lb_irq *rw_lookup(struct cache *base, const struct its *its, uint3
 	struct cache_rw *c = to_rw(base);
 	struct lb_irq *irq = NULL;
 	lb_read_lock(&c->lock);
-	struct rw_entry *e = rw_find(c, its->doorbell, devid, eventid);
-	if (e) {
-		irq = e->irq;
+	struct cache_entry *ce = cache_entries_find(&c->entries, its->doorbell, devid, eventid);
+	if (ce) {
+		struct rw_entry *e = to_rw_entry(ce);
+		irq = ce->irq;
 		lb_ref_get(&irq->refcount);
 		uint64_t now = LB_READ_ONCE(c->clock);
 		if (LB_READ_ONCE(e->stamp) != now)
@@ -128,14 +85,14 @@ static struct lb_irq *rw_lookup(struct cache *base, const struct its *its, uint3
 /* Context: write lock held. */
 static struct rw_entry *rw_victim(struct cache_rw *c)
 {
-	struct rw_entry *tail = lb_list_entry(c->head.prev, struct rw_entry, link);
-	if (!tail->irq)
+	struct rw_entry *tail = to_rw_entry(cache_entries_tail(&c->entries));
+	if (!tail->e.irq)
 		return tail;
 	struct rw_entry *victim = NULL;
 	struct lb_list *pos;
-	lb_list_for_each(pos, &c->head)
+	lb_list_for_each(pos, &c->entries.head)
 	{
-		struct rw_entry *e = lb_list_entry(pos, struct rw_entry, link);
+		struct rw_entry *e = to_rw_entry(lb_list_entry(pos, struct cache_entry, link));
 		/* <=: on a tie the later one, i.e. the older insert. */
 		if (!victim || LB_READ_ONCE(e->stamp) <= LB_READ_ONCE(victim->stamp))
 			victim = e;
@@ -148,26 +105,13 @@ static void rw_insert(struct cache *base, struct its *its, uint32_t devid, uint3
 {
 	struct cache_rw *c = to_rw(base);
 	lb_write_lock(&c->lock);
-	if (rw_find(c, its->doorbell, devid, eventid)) {
-		lb_write_unlock(&c->lock);
-		return;
+	if (!cache_entries_find(&c->entries, its->doorbell, devid, eventid)) {
+		struct rw_entry *e = rw_victim(c);
+		uint64_t now = LB_READ_ONCE(c->clock) + 1;
+		LB_WRITE_ONCE(c->clock, now);
+		cache_entries_fill(&c->entries, &e->e, its->doorbell, devid, eventid, irq);
+		LB_WRITE_ONCE(e->stamp, now);
 	}
-	struct rw_entry *e = rw_victim(c);
-	if (e->irq) {
-		store_put(c->store, e->irq);
-		c->evictions++;
-		LB_COUNT(LB_C_CACHE_EVICT);
-	}
-	uint64_t now = LB_READ_ONCE(c->clock) + 1;
-	LB_WRITE_ONCE(c->clock, now);
-	lb_ref_get(&irq->refcount);
-	e->doorbell = its->doorbell;
-	e->devid = devid;
-	e->eventid = eventid;
-	e->irq = irq;
-	LB_WRITE_ONCE(e->stamp, now);
-	lb_list_move(&e->link, &c->head);
-	c->inserts++;
 	lb_write_unlock(&c->lock);
 }
 
@@ -176,39 +120,20 @@ static void rw_invalidate(struct cache *base, struct its *its)
 	struct cache_rw *c = to_rw(base);
 	(void)its;
 	lb_write_lock(&c->lock);
-	rw_drop_all(c);
+	cache_entries_drop_all(&c->entries);
 	lb_write_unlock(&c->lock);
 }
 
 static void rw_for_each(struct cache *base, cache_visit_fn fn, void *arg)
 {
-	struct cache_rw *c = to_rw(base);
-	struct lb_list *pos;
-	lb_list_for_each(pos, &c->head)
-	{
-		struct rw_entry *e = lb_list_entry(pos, struct rw_entry, link);
-		if (!e->irq || fn(e->doorbell, e->devid, e->eventid, e->irq, arg))
-			break;
-	}
+	cache_entries_for_each(&to_rw(base)->entries, fn, arg);
 }
 
 static void rw_stats(struct cache *base, struct cache_stats *st)
 {
 	struct cache_rw *c = to_rw(base);
-	uint64_t n = 0;
-	struct lb_list *pos;
 	lb_write_lock(&c->lock);
-	lb_list_for_each(pos, &c->head)
-	{
-		if (!lb_list_entry(pos, struct rw_entry, link)->irq)
-			break;
-		n++;
-	}
-	*st = (struct cache_stats){.entries = n,
-				   .capacity = c->nr,
-				   .inserts = c->inserts,
-				   .evictions = c->evictions,
-				   .invalidated = c->invalidated};
+	cache_entries_stats(&c->entries, st);
 	lb_write_unlock(&c->lock);
 }
 

@@ -143,6 +143,14 @@ void lb_mem_stats(enum lb_mem_kind kind, struct lb_mem_stats *out)
 	out->failed = atomic_load(&mem[kind].failed);
 }
 
+uint64_t lb_mem_failed_total(void)
+{
+	uint64_t n = 0;
+	for (int k = 0; k < LB_MEM_NR; k++)
+		n += atomic_load(&mem[k].failed);
+	return n;
+}
+
 uint64_t lb_mem_live_objects(enum lb_mem_kind kind)
 {
 	return atomic_load(&mem[kind].allocs) - atomic_load(&mem[kind].frees);

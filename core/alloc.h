@@ -40,6 +40,8 @@ struct lb_mem_stats {
 };
 void lb_mem_stats(enum lb_mem_kind kind, struct lb_mem_stats *out);
 uint64_t lb_mem_live_objects(enum lb_mem_kind kind);
+/* Allocations that failed so far, of every kind (injected or real). */
+uint64_t lb_mem_failed_total(void);
 const char *lb_mem_kind_name(enum lb_mem_kind kind);
 
 /* Fault injection: fail the nth allocation from now (1-based; 0 = off), or

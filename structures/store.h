@@ -193,6 +193,12 @@ static inline void store_bitmap_set(uint64_t *bits, uint32_t intid)
 }
 size_t store_visit_bitmap(struct store *s, uint64_t *bits, uint32_t first, uint32_t last,
 			  store_visit_fn fn, void *arg);
+/* for_each where no read section can span the walk (hazard-pointer mode):
+ * get(s, intid) for every INTID of [first, last] (already clamped), fn on
+ * each irq found, then the store's put. Returns the entries visited. */
+size_t store_visit_gets(struct store *s, uint32_t first, uint32_t last,
+			struct lb_irq *(*get)(struct store *s, uint32_t intid), store_visit_fn fn,
+			void *arg);
 /* Stats with every field preset to absent, then filled by the backend. */
 void store_get_stats(struct store *s, struct store_stats *st);
 static inline int store_intid_valid(uint32_t intid)

@@ -11,7 +11,7 @@
  *    (a dying irq stays in its slot until its final put clears it).
  *  - put: decrement with no lock; the put that reaches zero takes the
  *    store lock and clears the slot only if it still holds this irq (the
- *    release vs re-registration fix, DESIGN.md 5e), then frees the irq
+ *    release vs re-registration fix, race e of docs/design.md), then frees the irq
  *    after a grace period.
  *  - add: look up first; else allocate, then under the store lock reuse a
  *    live entry (try-get) or publish the fresh irq, replacing a dying one.
@@ -35,6 +35,7 @@
 #include <errno.h>
 
 #include "../core/alloc.h"
+#include "slots.h"
 #include "store.h"
 
 extern const struct store_ops store_flat_ops;
@@ -78,52 +79,28 @@ static void flat_destroy(struct store *s)
 {
 	struct store_flat *f = to_flat(s);
 	lb_hp_domain_destroy(f->hp); /* retired irqs are in no slot */
-	for (uint32_t i = 0; i < LB_NR_LPI_SPACE; i++)
-		if (f->slots[i])
-			irq_free_now(f->slots[i]);
+	slot_free_all(f->slots, LB_NR_LPI_SPACE);
 	lb_lock_destroy(&f->lock);
 	lb_free(LB_MEM_STORE, f->slots, FLAT_SLOTS_BYTES);
 	lb_free(LB_MEM_STORE, f, sizeof(*f));
 }
 
-/* get under hazard pointers (see the header). Context: intid valid. */
-static struct lb_irq *flat_get_hp(struct store_flat *f, uint32_t intid)
+static inline struct lb_irq **flat_slot(struct store_flat *f, uint32_t intid)
 {
-	struct lb_hp_rec *hr = lb_hp_self(f->hp);
-	struct lb_irq **slot = &f->slots[intid - LB_INTID_BASE];
-	struct lb_irq *irq = lb_rcu_dereference(*slot);
-	while (irq) {
-		lb_hp_protect(hr, irq);
-		struct lb_irq *again = lb_hp_reload(slot);
-		if (again == irq)
-			break;
-		irq = again; /* unindexed or replaced meanwhile */
-	}
-	if (irq) {
-		irq_check(irq);
-		if (!lb_ref_tryget(&irq->refcount))
-			irq = NULL; /* dying, not yet cleared */
-	}
-	lb_hp_clear(hr);
-	return irq;
+	return &f->slots[intid - LB_INTID_BASE];
+}
+
+/* get without the miss count (for_each's walk). Context: intid valid. */
+static struct lb_irq *flat_slot_get(struct store *s, uint32_t intid)
+{
+	struct store_flat *f = to_flat(s);
+	return slot_get(flat_slot(f, intid), f->hp);
 }
 
 static struct lb_irq *flat_get(struct store *s, uint32_t intid)
 {
 	struct store_flat *f = to_flat(s);
-	struct lb_irq *irq = NULL;
-	if (store_intid_valid(intid) && f->hp) {
-		irq = flat_get_hp(f, intid);
-	} else if (store_intid_valid(intid)) {
-		lb_rcu_read_lock();
-		irq = lb_rcu_dereference(f->slots[intid - LB_INTID_BASE]);
-		if (irq) {
-			irq_check(irq);
-			if (!lb_ref_tryget(&irq->refcount))
-				irq = NULL; /* dying, not yet cleared */
-		}
-		lb_rcu_read_unlock();
-	}
+	struct lb_irq *irq = store_intid_valid(intid) ? slot_get(flat_slot(f, intid), f->hp) : NULL;
 	if (!irq)
 		LB_COUNT(LB_C_GET_MISS);
 	return irq;
@@ -135,31 +112,17 @@ static void flat_put(struct store *s, struct lb_irq *irq)
 	irq_check(irq);
 	if (!lb_ref_put(&irq->refcount))
 		return;
-	/* Clear the slot only if a re-registration has not already replaced
-	 * this dying irq with a fresh one (DESIGN.md 5e). */
-	struct lb_irq **slot = &f->slots[irq->intid - LB_INTID_BASE];
 	lb_lock(&f->lock);
-	if (*slot == irq) {
-		lb_rcu_assign_pointer(*slot, NULL);
+	if (slot_erase(flat_slot(f, irq->intid), irq))
 		flat_count(f, -1);
-	}
 	lb_unlock(&f->lock);
-	if (f->hp)
-		irq_retire_hp(f->hp, irq);
-	else
-		irq_free_rcu(irq);
+	slot_reclaim(f->hp, irq);
 }
 
 /* Context: inside lb_rcu_read_lock(), RCU reclaim mode (store.h). */
 static struct lb_irq *flat_lookup_rcu(struct store *s, uint32_t intid)
 {
-	struct store_flat *f = to_flat(s);
-	if (!store_intid_valid(intid))
-		return NULL;
-	struct lb_irq *irq = lb_rcu_dereference(f->slots[intid - LB_INTID_BASE]);
-	if (irq)
-		irq_check(irq);
-	return irq;
+	return store_intid_valid(intid) ? slot_peek(flat_slot(to_flat(s), intid)) : NULL;
 }
 
 /* Context: quiescent. */
@@ -183,17 +146,12 @@ static int flat_add(struct store *s, uint32_t intid, struct lb_irq **out)
 	struct lb_irq *fresh = irq_alloc(intid);
 	if (!fresh)
 		return -ENOMEM;
-	struct lb_irq **slot = &f->slots[intid - LB_INTID_BASE];
+	/* The lock keeps the slot's irq allocated: only writers unindex it. */
+	bool filled;
 	lb_lock(&f->lock);
-	struct lb_irq *old = *slot;
-	if (old && lb_ref_tryget(&old->refcount)) {
-		irq = old;
-	} else {
-		if (!old)
-			flat_count(f, 1);
-		lb_rcu_assign_pointer(*slot, fresh); /* replaces a dying irq, if any */
-		irq = fresh;
-	}
+	irq = slot_install(flat_slot(f, intid), fresh, NULL, &filled);
+	if (filled)
+		flat_count(f, 1);
 	lb_unlock(&f->lock);
 	if (irq != fresh)
 		irq_free_now(fresh); /* never published */
@@ -207,33 +165,16 @@ static size_t flat_for_each(struct store *s, uint32_t first, uint32_t last, stor
 			    void *arg)
 {
 	struct store_flat *f = to_flat(s);
+	if (!store_clamp_range(&first, &last))
+		return 0;
+	if (f->hp) /* no read section to hold: protect and try-get one at a time */
+		return store_visit_gets(s, first, last, flat_slot_get, fn, arg);
 	size_t visited = 0;
-	if (first < LB_INTID_BASE)
-		first = LB_INTID_BASE;
-	if (last >= LB_INTID_LIMIT)
-		last = LB_INTID_LIMIT - 1;
-	if (f->hp) {
-		/* No read section to hold: protect and try-get one at a time. */
-		for (uint32_t intid = first; intid <= last; intid++) {
-			struct lb_irq *irq = flat_get_hp(f, intid);
-			if (!irq)
-				continue;
-			visited++;
-			int stop = fn(irq, arg);
-			flat_put(s, irq);
-			if (stop)
-				break;
-		}
-		return visited;
-	}
 	lb_rcu_read_lock();
 	for (uint32_t intid = first; intid <= last; intid++) {
-		struct lb_irq *irq = lb_rcu_dereference(f->slots[intid - LB_INTID_BASE]);
+		struct lb_irq *irq = slot_tryget(lb_rcu_dereference(*flat_slot(f, intid)));
 		if (!irq)
-			continue;
-		irq_check(irq);
-		if (!lb_ref_tryget(&irq->refcount))
-			continue; /* dying */
+			continue; /* empty or dying */
 		lb_rcu_read_unlock();
 		visited++;
 		int stop = fn(irq, arg);

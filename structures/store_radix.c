@@ -26,7 +26,7 @@
  *    replaces it (MAPTI racing the last unmap, store.h).
  *  - put: lock-free decrement; the put that reaches zero CASes the slot
  *    from this irq to NULL, so a new irq stored there meanwhile is never
- *    erased (race 5e of the design notes), then frees after a grace period.
+ *    erased (race e of docs/design.md), then frees after a grace period.
  *    The CAS failing means an add already replaced the dying irq.
  *  - for_each: per leaf, try-get the range's entries in one read section,
  *    then call fn on each outside it and put.
@@ -66,6 +66,7 @@
 #include <errno.h>
 
 #include "../core/alloc.h"
+#include "slots.h"
 #include "store.h"
 
 extern const struct store_ops store_radix_ops;
@@ -98,13 +99,6 @@ static inline struct lb_irq **radix_slot(struct radix_leaf *leaf, uint32_t intid
 	return &leaf->slot[intid & RADIX_LEAF_MASK];
 }
 
-static inline bool radix_cas(struct lb_irq **slot, struct lb_irq **expected, struct lb_irq *v,
-			     int success_order)
-{
-	return __atomic_compare_exchange_n(slot, expected, v, false, success_order,
-					   __ATOMIC_ACQUIRE);
-}
-
 static struct store *radix_create(const struct store_cfg *cfg)
 {
 	/* nothing to size: leaves come on demand */
@@ -132,9 +126,7 @@ static void radix_destroy(struct store *s)
 		struct radix_leaf *leaf = r->root[hi];
 		if (!leaf)
 			continue;
-		for (uint32_t lo = 0; lo < RADIX_LEAF_SLOTS; lo++)
-			if (leaf->slot[lo])
-				irq_free_now(leaf->slot[lo]);
+		slot_free_all(leaf->slot, RADIX_LEAF_SLOTS);
 		lb_free(LB_MEM_STORE, leaf, sizeof(*leaf));
 	}
 	lb_free(LB_MEM_STORE, r, sizeof(*r));
@@ -164,71 +156,27 @@ static struct radix_leaf *radix_leaf_install(struct store_radix *r, uint32_t int
 	return leaf; /* the winner's, loaded by the failed CAS */
 }
 
-/* Context: lb_rcu_read_lock held. Returns the irq with a reference, or
- * NULL if the slot is empty or its irq is dying. */
-static inline struct lb_irq *radix_lookup_rcu(struct store_radix *r, uint32_t intid)
+/* The slot of intid, or NULL if its leaf was never installed. Leaves are
+ * never freed before destroy, so no protection is needed to use one. */
+static inline struct lb_irq **radix_find_slot(struct store_radix *r, uint32_t intid)
 {
 	struct radix_leaf *leaf = lb_rcu_dereference(r->root[intid >> RADIX_LEAF_BITS]);
-	struct lb_irq *irq = leaf ? lb_rcu_dereference(*radix_slot(leaf, intid)) : NULL;
-	if (!irq) {
-		LB_COUNT(LB_C_GET_MISS);
-		return NULL;
-	}
-	return lb_ref_tryget(&irq->refcount) ? irq : NULL;
+	return leaf ? radix_slot(leaf, intid) : NULL;
 }
 
-/*
- * Loads *slot and protects what it holds: on return the hazard names the
- * result (or NULL), and the slot held it after the hazard was visible, so
- * it cannot be freed until lb_hp_clear. Context: hazard-pointer mode.
- */
-static inline struct lb_irq *radix_protect(struct lb_hp_rec *hr, struct lb_irq **slot)
+/* get without the miss count (for_each's walk). Context: intid valid. */
+static struct lb_irq *radix_slot_get(struct store *s, uint32_t intid)
 {
-	struct lb_irq *irq = lb_rcu_dereference(*slot);
-	while (irq) {
-		lb_hp_protect(hr, irq);
-		struct lb_irq *again = lb_hp_reload(slot);
-		if (again == irq)
-			break;
-		irq = again;
-	}
-	return irq;
-}
-
-/* get in hazard-pointer mode. Context: intid valid. */
-static struct lb_irq *radix_get_hp(struct store_radix *r, uint32_t intid)
-{
-	struct radix_leaf *leaf = lb_rcu_dereference(r->root[intid >> RADIX_LEAF_BITS]);
-	if (!leaf) {
-		LB_COUNT(LB_C_GET_MISS);
-		return NULL;
-	}
-	struct lb_hp_rec *hr = lb_hp_self(r->hp);
-	struct lb_irq *irq = radix_protect(hr, radix_slot(leaf, intid));
-	if (!irq)
-		LB_COUNT(LB_C_GET_MISS);
-	else if (!lb_ref_tryget(&irq->refcount))
-		irq = NULL;
-	lb_hp_clear(hr);
-	if (irq)
-		irq_check(irq);
-	return irq;
+	struct store_radix *r = to_radix(s);
+	struct lb_irq **slot = radix_find_slot(r, intid);
+	return slot ? slot_get(slot, r->hp) : NULL;
 }
 
 static struct lb_irq *radix_get(struct store *s, uint32_t intid)
 {
-	struct store_radix *r = to_radix(s);
-	if (!store_intid_valid(intid)) {
+	struct lb_irq *irq = store_intid_valid(intid) ? radix_slot_get(s, intid) : NULL;
+	if (!irq)
 		LB_COUNT(LB_C_GET_MISS);
-		return NULL;
-	}
-	if (r->hp)
-		return radix_get_hp(r, intid);
-	lb_rcu_read_lock();
-	struct lb_irq *irq = radix_lookup_rcu(r, intid);
-	lb_rcu_read_unlock();
-	if (irq)
-		irq_check(irq);
 	return irq;
 }
 
@@ -238,32 +186,19 @@ static void radix_put(struct store *s, struct lb_irq *irq)
 	irq_check(irq);
 	if (!lb_ref_put(&irq->refcount))
 		return;
-	/* The last reference: unindex this irq, and only this one. The leaf
-	 * exists (the irq was stored in it) and is never freed. Clearing
-	 * publishes nothing, so the CAS needs no ordering of its own. */
-	struct radix_leaf *leaf = lb_rcu_dereference(r->root[irq->intid >> RADIX_LEAF_BITS]);
-	struct lb_irq *expected = irq;
-	if (__atomic_compare_exchange_n(radix_slot(leaf, irq->intid), &expected, NULL, false,
-					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+	/* The last reference: unindex this irq, and only this one. Its leaf
+	 * exists (the irq was stored in it) and is never freed. */
+	if (slot_erase(radix_find_slot(r, irq->intid), irq))
 		atomic_fetch_sub_explicit(&r->entries, 1, memory_order_relaxed);
-	/* else an add replaced it while it was dying; it is unindexed too */
-	if (r->hp)
-		irq_retire_hp(r->hp, irq);
-	else
-		irq_free_rcu(irq);
+	slot_reclaim(r->hp, irq);
 }
 
 /* Context: inside lb_rcu_read_lock(), RCU reclaim mode (store.h). */
 static struct lb_irq *radix_lookup_norefs(struct store *s, uint32_t intid)
 {
-	struct store_radix *r = to_radix(s);
-	if (!store_intid_valid(intid))
-		return NULL;
-	struct radix_leaf *leaf = lb_rcu_dereference(r->root[intid >> RADIX_LEAF_BITS]);
-	struct lb_irq *irq = leaf ? lb_rcu_dereference(*radix_slot(leaf, intid)) : NULL;
-	if (irq)
-		irq_check(irq);
-	return irq;
+	struct lb_irq **slot =
+	    store_intid_valid(intid) ? radix_find_slot(to_radix(s), intid) : NULL;
+	return slot ? slot_peek(slot) : NULL;
 }
 
 /* Context: quiescent. */
@@ -291,33 +226,10 @@ static int radix_add(struct store *s, uint32_t intid, struct lb_irq **out)
 	if (!fresh)
 		return -ENOMEM; /* an installed leaf stays: leaves are kept */
 
-	struct lb_irq **slot = radix_slot(leaf, intid);
-	/* Read section (or hazard): cur may be a dying irq whose free is
-	 * pending. */
-	struct lb_hp_rec *hr = r->hp ? lb_hp_self(r->hp) : NULL;
-	if (!hr)
-		lb_rcu_read_lock();
-	struct lb_irq *cur = hr ? radix_protect(hr, slot) : lb_rcu_dereference(*slot);
-	for (;;) {
-		if (cur && lb_ref_tryget(&cur->refcount))
-			break; /* live: reuse it (another add won) */
-		/* Empty, or dying: install ours (release publishes its init).
-		 * Replacing a dying irq leaves the count unchanged. */
-		bool was_empty = cur == NULL;
-		if (radix_cas(slot, &cur, fresh, __ATOMIC_RELEASE)) {
-			if (was_empty)
-				atomic_fetch_add_explicit(&r->entries, 1, memory_order_relaxed);
-			cur = fresh;
-			break;
-		}
-		LB_COUNT(LB_C_CAS_RETRY); /* cur now holds what beat us */
-		if (hr && cur)
-			cur = radix_protect(hr, slot); /* protect what beat us */
-	}
-	if (hr)
-		lb_hp_clear(hr);
-	else
-		lb_rcu_read_unlock();
+	bool filled; /* the slot may hold a dying irq: protected inside */
+	struct lb_irq *cur = slot_install_lockfree(radix_slot(leaf, intid), fresh, r->hp, &filled);
+	if (filled)
+		atomic_fetch_add_explicit(&r->entries, 1, memory_order_relaxed);
 	if (cur != fresh)
 		irq_free_now(fresh); /* never published */
 	*out = cur;
@@ -328,25 +240,11 @@ static size_t radix_for_each(struct store *s, uint32_t first, uint32_t last, sto
 			     void *arg)
 {
 	struct store_radix *r = to_radix(s);
-	if (first < LB_INTID_BASE)
-		first = LB_INTID_BASE;
-	if (last >= LB_INTID_LIMIT)
-		last = LB_INTID_LIMIT - 1;
+	if (!store_clamp_range(&first, &last))
+		return 0;
+	if (r->hp) /* no read section to batch under: one protected get each */
+		return store_visit_gets(s, first, last, radix_slot_get, fn, arg);
 	size_t visited = 0;
-	if (r->hp) {
-		/* No read section to batch under: one protected get each. */
-		for (uint32_t intid = first; intid <= last; intid++) {
-			struct lb_irq *irq = radix_get_hp(r, intid);
-			if (!irq)
-				continue;
-			visited++;
-			int stop = fn(irq, arg);
-			radix_put(s, irq);
-			if (stop)
-				break;
-		}
-		return visited;
-	}
 	struct lb_irq *batch[RADIX_LEAF_SLOTS];
 	for (uint32_t base = first & ~RADIX_LEAF_MASK; first <= last && base <= last;
 	     base += RADIX_LEAF_SLOTS) {
@@ -358,15 +256,14 @@ static size_t radix_for_each(struct store *s, uint32_t first, uint32_t last, sto
 		unsigned n = 0;
 		lb_rcu_read_lock();
 		for (uint32_t i = lo; i <= hi; i++) {
-			struct lb_irq *irq = lb_rcu_dereference(leaf->slot[i]);
-			if (irq && lb_ref_tryget(&irq->refcount))
+			struct lb_irq *irq = slot_tryget(lb_rcu_dereference(leaf->slot[i]));
+			if (irq)
 				batch[n++] = irq;
 		}
 		lb_rcu_read_unlock();
 		int stop = 0;
 		for (unsigned i = 0; i < n; i++) {
 			if (!stop) {
-				irq_check(batch[i]);
 				visited++;
 				stop = fn(batch[i], arg);
 			}

@@ -69,6 +69,29 @@ bool store_clamp_range(uint32_t *first, uint32_t *last)
 	return *first <= *last;
 }
 
+/* One visit: fn on an irq the walk holds a reference to, then the put.
+ * Returns fn's verdict (non-zero: stop). */
+static int visit(struct store *s, struct lb_irq *irq, store_visit_fn fn, void *arg, size_t *visited)
+{
+	++*visited;
+	int stop = fn(irq, arg);
+	s->ops->put(s, irq);
+	return stop;
+}
+
+size_t store_visit_gets(struct store *s, uint32_t first, uint32_t last,
+			struct lb_irq *(*get)(struct store *s, uint32_t intid), store_visit_fn fn,
+			void *arg)
+{
+	size_t visited = 0;
+	for (uint32_t intid = first; intid <= last; intid++) {
+		struct lb_irq *irq = get(s, intid);
+		if (irq && visit(s, irq, fn, arg, &visited))
+			break;
+	}
+	return visited;
+}
+
 size_t store_visit_bitmap(struct store *s, uint64_t *bits, uint32_t first, uint32_t last,
 			  store_visit_fn fn, void *arg)
 {
@@ -78,12 +101,7 @@ size_t store_visit_bitmap(struct store *s, uint64_t *bits, uint32_t first, uint3
 			uint32_t bit = (uint32_t)__builtin_ctzll(bits[i]);
 			bits[i] &= bits[i] - 1;
 			struct lb_irq *irq = s->ops->get(s, LB_INTID_BASE + i * 64 + bit);
-			if (!irq)
-				continue;
-			visited++;
-			int stop = fn(irq, arg);
-			s->ops->put(s, irq);
-			if (stop)
+			if (irq && visit(s, irq, fn, arg, &visited))
 				return visited;
 		}
 	}

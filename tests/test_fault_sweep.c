@@ -72,18 +72,6 @@ static bool fired_in(uint64_t before, uint64_t nth)
 	return before < nth && lb_alloc_attempts() >= nth;
 }
 
-/* Allocations that failed so far (injected in either mode, or real). */
-static uint64_t failed_total(void)
-{
-	uint64_t n = 0;
-	for (int k = 0; k < LB_MEM_NR; k++) {
-		struct lb_mem_stats st;
-		lb_mem_stats((enum lb_mem_kind)k, &st);
-		n += st.failed;
-	}
-	return n;
-}
-
 static uint64_t entries_of(struct store *s)
 {
 	struct store_stats st;
@@ -178,12 +166,12 @@ static int store_step(struct store *s, char op, unsigned k, struct smodel *m, ui
 			m->irq[k] = NULL;
 	} else if (op == 'f') {
 		struct visit v = {m, 0, 0};
-		uint64_t fail0 = failed_total();
+		uint64_t fail0 = lb_mem_failed_total();
 		size_t n = ops->for_each(s, LB_INTID_BASE, LB_INTID_LIMIT - 1, visit_fn, &v);
 		/* The contract gives for_each no error return: a walk whose own
 		 * allocation failed (list, list-rw copy the INTIDs first, as the
 		 * kernel does) visits nothing. Anything else must be exact. */
-		bool dropped = failed_total() != fail0 && n == 0 && v.seen == 0;
+		bool dropped = lb_mem_failed_total() != fail0 && n == 0 && v.seen == 0;
 		for_each_dropped += dropped;
 		CHECKF(dropped || (n == v.seen && v.seen == smodel_live(m) && !v.wrong),
 		       "%s nth %llu: for_each visited %u (returned %zu, %u unexpected), %u live",

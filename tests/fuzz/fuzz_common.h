@@ -15,6 +15,7 @@
 #define LB_FUZZ_COMMON_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,20 @@ static inline void fuzz_capture_free(struct fuzz_capture *c)
 {
 	free(c->buf);
 	c->buf = NULL;
+}
+
+/* The input as a NUL-terminated string the caller frees; NULL if it is
+ * longer than max (not worth parsing) or memory is short. */
+static inline char *fuzz_cstring(const uint8_t *data, size_t size, size_t max)
+{
+	if (size > max)
+		return NULL;
+	char *buf = malloc(size + 1);
+	if (!buf)
+		return NULL;
+	memcpy(buf, data, size);
+	buf[size] = 0;
+	return buf;
 }
 
 static inline unsigned fuzz_lines(const char *s)

@@ -63,13 +63,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		lpistress0 = lpistress_opt;
 		snapshot_taken = 1;
 	}
-	if (size > 8192)
-		return 0;
-	char *buf = malloc(size + 1);
+	char *buf = fuzz_cstring(data, size, 8192);
 	if (!buf)
 		return 0;
-	memcpy(buf, data, size);
-	buf[size] = 0;
 
 	char *argv[MAX_ARGS + 2];
 	int argc = 0;

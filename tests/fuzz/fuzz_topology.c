@@ -54,13 +54,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(xml_path, sizeof(xml_path), "/tmp/lpibench-fuzz-topology-%d.xml",
 			 (int)getpid());
 	}
-	if (size > 65536)
-		return 0;
-	char *buf = malloc(size + 1);
+	char *buf = fuzz_cstring(data, size, 65536);
 	if (!buf)
 		return 0;
-	memcpy(buf, data, size);
-	buf[size] = 0;
 	char whole[65536 + 1]; /* buf is cut in two below */
 	memcpy(whole, buf, size + 1);
 
