@@ -25,7 +25,7 @@
  * store reclaim irqs with hazard pointers.
  *
  * Latency: the store get and put of an op are timed as op types "get" and
- * "put" (SAMP_TIMED, bench/sampling.h); a churn op's unmap and remap are
+ * "put" (SAMP_TIMED, util/sampling.h); a churn op's unmap and remap are
  * not. Counters: its own code takes only the irq's lock (lock counters);
  * everything else on its path is the store's.
  */

@@ -15,7 +15,7 @@
  *     Rate: <LPIs/sec> LPIs/sec
  * as the selftest does, then the cache's hits, misses and evictions.
  *
- * --kernel mapping (documented in lpistress.c and --help):
+ * --kernel mapping (documented in lpi_stress_engine.c and --help):
  *     v6.8   list + lru   era A: everything under lpi_list_lock
  *     v6.9   xa   + lru   LPI xarray merged, translation cache unchanged
  *     v6.10  xa   + xa    era B: per-ITS xarray cache

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The shared part of lpi-stress and its-churn (see lpistress.h): options,
+ * The shared part of lpi-stress and its-churn (see lpi_stress_engine.h): options,
  * set-up as vgic_lpi_stress's guest, the injector and vCPU ops, verify,
  * report.
  *

@@ -6,7 +6,7 @@
  *
  * A workload is one file in workloads/ defining
  * `const struct workload_ops workload_<name>_ops` plus one line in
- * workloads/registry.def.
+ * workloads/workload_registry.def.
  *
  * Life of a run (driver side, bench/run.c):
  *   setup(ctx)            once, main thread; builds state on ctx->store; may
