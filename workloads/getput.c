@@ -123,9 +123,9 @@ static const struct bench_opt getput_opts[] = {
     {0},
 };
 
-static int getput_validate(void)
+static int getput_validate(const struct wl_plan *plan)
 {
-	if (getmode_validate("getput", true, true))
+	if (getmode_validate(plan, "getput", true, true))
 		return -1;
 	if (gp.hot_set > gp.lpis)
 		return opt_error("hot-set", "%" PRIu64 " is more than --lpis (%" PRIu64 ")",

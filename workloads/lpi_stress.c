@@ -47,6 +47,7 @@ const struct workload_ops workload_lpi_stress_ops = {
     .desc = "vgic_lpi_stress: injector per device through the translation cache, vCPU "
 	    "threads acknowledging (-v -d -e -i, --cache, --kernel)",
     .opts = lpi_stress_opts,
+    .default_backends = lpistress_default_backends,
     .validate = lpistress_validate,
     .expected_lpis = lpistress_expected_lpis,
     .write_params = lpistress_write_params,
