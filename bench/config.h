@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The run configuration the driver owns, filled from the command line.
- * Modules other than the driver read it; a workload option may set
- * backends (e.g. --kernel=v6.8 picks the era's store) when the user did not.
+ * Only the driver (bench/) reads it: workloads get the plan built from it
+ * (run_plan.h) and state their defaults through hooks (workload.h).
  */
 #ifndef LB_BENCH_CONFIG_H
 #define LB_BENCH_CONFIG_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Measurement results as JSON members (through bench/json.h) and summary
+ * Measurement results as JSON members (through util/json.h) and summary
  * lines. Each function writes one member named key (NULL inside an
  * array); absent data is written as null, never as 0.
  *

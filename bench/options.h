@@ -11,6 +11,7 @@ enum bench_action {
 	BENCH_VERSION,
 	BENCH_LIST_BACKENDS,
 	BENCH_LIST_WORKLOADS,
+	BENCH_WORKLOAD_ACT, /* a workload's listing (workload_ops.act) */
 };
 
 /* Parses argv into bench_cfg and the modules' settings. Returns 0, or -1

@@ -20,8 +20,15 @@
  * histograms and perf counters (started when the worker enters the
  * window). The timeline sampler reads the workers' progress counters,
  * which each worker stores once per batch.
+ *
+ * run_one() goes through phases, each owning one step: prepare (store,
+ * workload set-up, arrays), start (barrier, watchdog, workers), drive
+ * (the phases above), join, collect (the workers' figures), verify, write
+ * (summary: run_summary.c; result files: run_json.c), release. The run
+ * owns every allocation (struct bench_run, run_impl.h); errors and stalls
+ * come back as a status (enum run_status) and main() picks the exit status.
  */
-#include "run.h"
+#include "run_impl.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -34,64 +41,20 @@
 #include <unistd.h>
 
 #include "../core/alloc.h"
-#include "buildinfo.h"
 #include "../util/clock.h"
+#include "../util/sampling.h"
 #include "config.h"
 #include "faults.h"
-#include "../util/json.h"
 #include "measure.h"
-#include "measure_report.h"
 #include "perf.h"
-#include "result.h"
 #include "run_loop.h"
-#include "../util/sampling.h"
-#include "../util/stats.h"
 #include "timeline.h"
 #include "topo.h"
 #include "watchdog.h"
 
 enum { PHASE_WARMUP, PHASE_MEASURE, PHASE_STOP };
 
-/* A quota run that takes longer than this is stopped and reported. */
-#define RUN_QUOTA_TIMEOUT_S 600.0
-
 volatile sig_atomic_t run_interrupted;
-
-struct bench_run;
-
-struct bench_worker {
-	pthread_t thread;
-	struct bench_run *run;
-	struct wl_worker w;
-	_Atomic uint64_t progress; /* ops so far; read by the timeline sampler */
-	uint64_t ops_base, ops_measured;
-	uint64_t start_ns; /* when it left the start barrier */
-	uint64_t done_ns;  /* when a quota was completed, 0 if not */
-	struct lb_counters counters;
-	struct samp_thread *samp; /* NULL when sampling is off */
-	unsigned sample_every;	  /* its period in the measured window; 0 = none */
-	bool in_window;		  /* it saw the measured window begin */
-	int init_rc;
-	bool started;
-} lb_cacheline_aligned;
-
-struct bench_run {
-	struct wl_ctx ctx;
-	const struct workload_ops *wl;
-	struct bench_worker *workers;
-	pthread_barrier_t start;
-	atomic_int phase;
-	atomic_uint timed_done;
-	atomic_bool stalled; /* the watchdog stopped the run */
-	/* Sampling: N for one op type, written before the workers enter the
-	 * measured window (before they start, or before the phase's release
-	 * store). With --sample=auto each worker scales it by the op types it
-	 * times per op, counted in its warm-up (window_begin). */
-	bool sampling;
-	bool sample_scale;
-	unsigned sample_base;
-	struct perf_result *perf; /* per worker, written by the worker at its end */
-};
 
 static uint64_t mono_ns(void)
 {
@@ -246,26 +209,6 @@ static bool all_timed_done(struct bench_run *r)
 	return atomic_load_explicit(&r->timed_done, memory_order_acquire) >= r->ctx.nr_timed;
 }
 
-static void write_params(struct json *js, const char *key, const struct workload_ops *wl,
-			 unsigned threads)
-{
-	json_obj_begin(js, key);
-	json_u64(js, "threads", threads);
-	json_double(js, "duration_s", bench_cfg.ops ? 0 : bench_cfg.duration_s);
-	json_u64(js, "ops", bench_cfg.ops);
-	json_double(js, "warmup_s", bench_cfg.warmup_s);
-	json_u64(js, "seed", bench_cfg.seed);
-	json_u64(js, "runs", bench_cfg.runs);
-	json_str(js, "lock", lb_lock_kind_name(lb_lock_default_kind));
-	json_str(js, "rwlock", lb_rwlock_kind_name(lb_rwlock_default_kind));
-	json_str(js, "alloc", lb_allocator_name(lb_allocator));
-	json_u64(js, "gp_latency_ns", lb_gp_latency_ns);
-	faults_write_params(js);
-	if (wl->write_params)
-		wl->write_params(js);
-	json_obj_end(js);
-}
-
 /*
  * Contention counters: a number, or absent (null).
  *
@@ -320,376 +263,6 @@ static bool counter_present(enum lb_counter c, const struct store_ops *b,
 	return !(wl->counters_never & WL_COUNTER(c)) || store_may_count(c, b->caps);
 }
 
-static void write_counters(struct json *js, const char *key, const struct lb_counters *c,
-			   const bool *present)
-{
-	json_obj_begin(js, key);
-	for (int i = 0; i < LB_C_NR; i++) {
-		if (present[i])
-			json_u64(js, counters_name((enum lb_counter)i), c->c[i]);
-		else
-			json_null(js, counters_name((enum lb_counter)i));
-	}
-	json_obj_end(js);
-}
-
-static void write_json(struct json *js, struct run_result *res, struct bench_run *r,
-		       const struct manifest *m)
-{
-	json_obj_begin(js, NULL);
-	json_u64(js, "schema", RESULT_SCHEMA);
-	json_str(js, "backend", res->backend);
-	json_str(js, "workload", res->workload);
-	json_u64(js, "threads", res->threads);
-	json_u64(js, "timed_threads", res->nr_timed);
-	json_u64(js, "run", res->run_index);
-	json_double(js, "duration_s", res->elapsed_s);
-	json_u64(js, "total_ops", res->total_ops);
-	json_double(js, "ops_per_sec", res->ops_per_sec);
-	json_double(js, "ns_per_op", res->ns_per_op);
-	json_arr_begin(js, "per_thread_ops");
-	for (unsigned i = 0; i < res->nr_timed; i++)
-		json_u64(js, NULL, res->per_thread_ops[i]);
-	json_arr_end(js);
-	measure_json_fairness(js, "fairness", res->per_thread_ops, res->nr_timed);
-	json_obj_begin(js, "gets");
-	json_u64(js, "ok", res->get_ok);
-	json_u64(js, "failed", res->get_fail);
-	json_obj_end(js);
-	/* Totals, then each worker's (timed or not): the totals are their sums. */
-	write_counters(js, "counters", &res->counters, res->counter_present);
-	json_arr_begin(js, "per_thread_counters");
-	for (unsigned i = 0; i < res->threads; i++)
-		write_counters(js, NULL, &res->thread_counters[i], res->counter_present);
-	json_arr_end(js);
-	/* Process-wide gauge since start (not per thread, not reset per run). */
-	if (res->counter_present[LB_C_DEFER_FREE])
-		json_u64(js, "deferred_frees_peak", lb_rcu_deferred_peak());
-	else
-		json_null(js, "deferred_frees_peak");
-	json_obj_begin(js, "sampling");
-	json_str(js, "mode", measure_cfg.sample_auto ? "auto" : res->sample_base ? "fixed" : "off");
-	json_u64(js, "base_every", res->sample_base);
-	json_arr_begin(js, "per_thread_every");
-	for (unsigned i = 0; i < res->threads; i++)
-		json_u64(js, NULL, res->sample_every[i]);
-	json_arr_end(js);
-	json_obj_end(js);
-	if (res->latency) {
-		unsigned every = 0; /* the longest period; per thread under "sampling" */
-		for (unsigned i = 0; i < res->threads; i++)
-			every = res->sample_every[i] > every ? res->sample_every[i] : every;
-		measure_json_latency(js, "latency", res->latency, every);
-	} else {
-		json_null(js, "latency");
-	}
-	measure_json_perf(js, "perf", &res->perf, res->total_ops);
-	json_arr_begin(js, "per_thread_perf");
-	for (unsigned i = 0; i < res->threads; i++)
-		measure_json_perf(js, NULL, &res->thread_perf[i],
-				  i < res->nr_timed ? res->per_thread_ops[i] : 0);
-	json_arr_end(js);
-	if (res->timeline) {
-		measure_json_timeline(js, "timeline", res->timeline);
-		json_arr_begin(js, "timeline_window_ns");
-		json_u64(js, NULL, res->window_ns[0]);
-		json_u64(js, NULL, res->window_ns[1]);
-		json_arr_end(js);
-	} else {
-		json_null(js, "timeline");
-		json_null(js, "timeline_window_ns");
-	}
-	json_obj_begin(js, "store");
-	json_str(js, "description", r->ctx.store_ops->desc);
-	json_u64_or_null(js, "entries", res->store.entries);
-	json_u64_or_null(js, "mem_bytes", res->store.mem_bytes);
-	if (res->store.entries != STORE_STAT_ABSENT && res->store.entries &&
-	    res->store.mem_bytes != STORE_STAT_ABSENT)
-		json_double(js, "bytes_per_lpi",
-			    (double)res->store.mem_bytes / (double)res->store.entries);
-	else
-		json_null(js, "bytes_per_lpi");
-	json_u64_or_null(js, "height", res->store.height);
-	json_u64_or_null(js, "nodes", res->store.nodes);
-	json_u64_or_null(js, "tombstones", res->store.tombstones);
-	json_u64_or_null(js, "capacity", res->store.capacity);
-	json_u64_or_null(js, "max_probe", res->store.max_probe);
-	json_obj_end(js);
-	write_params(js, "params", r->wl, res->threads);
-	topo_write_placement_json(js);
-	json_obj_begin(js, "workload_results");
-	if (r->wl->report) {
-		struct wl_report rep = {.out = NULL, .js = js, .elapsed_s = res->elapsed_s};
-		r->wl->report(&r->ctx, &rep);
-	}
-	json_obj_end(js);
-	json_u64(js, "workers_outside_window", res->outside_window);
-	json_bool(js, "verified", res->verified);
-	json_bool(js, "detected", res->detected);
-	json_str(js, "verify_message", res->verify_msg);
-	json_bool(js, "stalled", res->stalled);
-	watchdog_write_json(js);
-	json_u64(js, "alloc_failures", res->alloc_failures);
-	json_bool(js, "interrupted", res->interrupted);
-	json_bool(js, "timed_out", res->timed_out);
-	manifest_write(js, m, res->threads);
-	json_obj_end(js);
-}
-
-/* Said once per thread count: the workload decides how many threads run. */
-static void warn_oversubscribed(unsigned threads, const struct manifest *m)
-{
-	static unsigned warned_for;
-	if (threads <= m->cpus_online || warned_for == threads)
-		return;
-	warned_for = threads;
-	fprintf(stderr,
-		"lpibench: warning: %u threads on %u CPUs: oversubscribed. The kernel's LPI "
-		"locks are raw spinlocks whose holders are never preempted; here a preempted "
-		"holder makes waiters burn time slices, so spinning locks measure the scheduler "
-		"as much as the design (see --lock=spin-yield|mutex).\n",
-		threads, m->cpus_online);
-}
-
-/* A counter for the summary: its value, or "-" when absent. */
-static const char *cval(char *buf, size_t len, const struct run_result *res, enum lb_counter c)
-{
-	if (!res->counter_present[c])
-		return "-";
-	snprintf(buf, len, "%" PRIu64, res->counters.c[c]);
-	return buf;
-}
-
-static void print_counters(FILE *o, const struct run_result *res)
-{
-	char a[24], b[24], c[24], d[24], e[24], f[24];
-	const struct lb_counters *k = &res->counters;
-	uint64_t acq = k->c[LB_C_LOCK_ACQ];
-	char pct[32] = "-";
-	if (res->counter_present[LB_C_LOCK_CONTENDED] && acq)
-		snprintf(pct, sizeof(pct), "%.2f%%",
-			 100.0 * (double)k->c[LB_C_LOCK_CONTENDED] / (double)acq);
-	fprintf(o,
-		"   locks: %s acquisitions, %s contended, %s spins; CAS retries %s; try-get "
-		"failures %s; get misses %s\n",
-		cval(a, sizeof(a), res, LB_C_LOCK_ACQ), pct,
-		cval(b, sizeof(b), res, LB_C_LOCK_SPINS), cval(c, sizeof(c), res, LB_C_CAS_RETRY),
-		cval(d, sizeof(d), res, LB_C_TRYGET_FAIL), cval(e, sizeof(e), res, LB_C_GET_MISS));
-	if (res->counter_present[LB_C_GP_WAIT] || res->counter_present[LB_C_DEFER_FREE]) {
-		char w[32] = "-";
-		if (res->counter_present[LB_C_GP_WAIT_NS])
-			snprintf(w, sizeof(w), "%.3f ms", (double)k->c[LB_C_GP_WAIT_NS] / 1e6);
-		fprintf(o, "   RCU: grace periods waited %s (%s); deferred frees %s\n",
-			cval(a, sizeof(a), res, LB_C_GP_WAIT), w,
-			cval(b, sizeof(b), res, LB_C_DEFER_FREE));
-	}
-	if (res->counter_present[LB_C_CACHE_HIT] || res->counter_present[LB_C_CACHE_MISS] ||
-	    res->counter_present[LB_C_CACHE_EVICT] || res->counter_present[LB_C_CACHE_INVAL])
-		fprintf(o, "   cache: %s hits, %s misses, %s evictions, %s invalidations\n",
-			cval(c, sizeof(c), res, LB_C_CACHE_HIT),
-			cval(d, sizeof(d), res, LB_C_CACHE_MISS),
-			cval(e, sizeof(e), res, LB_C_CACHE_EVICT),
-			cval(f, sizeof(f), res, LB_C_CACHE_INVAL));
-	for (int i = 0; i < LB_C_NR; i++) {
-		if (!res->counter_present[i] && i < LB_C_CACHE_HIT) {
-			fprintf(o, "   (-: absent, nothing on this run's path counts it)\n");
-			break;
-		}
-	}
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* Throughput over the timeline's intervals inside the measured window. */
-static void print_timeline(FILE *o, const struct run_result *res)
-{
-	const struct timeline *tl = res->timeline;
-	size_t rows = timeline_nrows(tl), n = 0;
-	double *rate = rows ? malloc(rows * sizeof(*rate)) : NULL;
-	uint64_t backlog = 0;
-	for (size_t i = 0; i < rows; i++) {
-		const uint64_t *row = timeline_row(tl, i);
-		uint64_t d = row[1 + tl->cfg.nthreads]; /* deferred_outstanding */
-		backlog = d > backlog ? d : backlog;
-		if (rate && i && timeline_row(tl, i - 1)[0] >= res->window_ns[0] &&
-		    row[0] <= res->window_ns[1])
-			rate[n++] = timeline_rate(tl, i, -1);
-	}
-	fprintf(o, "   timeline: %zu rows every %u ms%s", rows, tl->cfg.interval_ms,
-		tl->truncated ? " (truncated: out of memory)" : "");
-	if (n) {
-		qsort(rate, n, sizeof(*rate), cmp_double);
-		fprintf(o, "; %zu measured intervals: min %.3f, median %.3f, max %.3f Mops/s", n,
-			rate[0] / 1e6, stats_median(rate, n) / 1e6, rate[n - 1] / 1e6);
-	}
-	fprintf(o, "; deferred-free backlog max %" PRIu64 "\n", backlog);
-	free(rate);
-}
-
-static void print_summary(struct run_result *res, struct bench_run *r, const struct manifest *m)
-{
-	FILE *o = stdout;
-	double secs = res->elapsed_s > 0 ? res->elapsed_s : 1;
-	double *x = malloc((res->nr_timed ? res->nr_timed : 1) * sizeof(*x));
-	for (unsigned i = 0; x && i < res->nr_timed; i++)
-		x[i] = (double)res->per_thread_ops[i];
-	fprintf(o, "== %s / %s, %u thread%s, run %u of %u\n", res->backend, res->workload,
-		res->threads, res->threads == 1 ? "" : "s", res->run_index, bench_cfg.runs);
-	if (res->threads > m->cpus_online)
-		fprintf(o, "   oversubscribed: %u threads on %u CPUs\n", res->threads,
-			m->cpus_online);
-	fprintf(o, "   %.3f Mops/s total in %.3f s; %.1f ns/op per thread\n",
-		res->ops_per_sec / 1e6, res->elapsed_s, res->ns_per_op);
-	if (x && res->nr_timed)
-		fprintf(o, "   per thread: min %.3f, max %.3f Mops/s; cv %.3f, Jain %.4f\n",
-			stats_min(x, res->nr_timed) / secs / 1e6,
-			stats_max(x, res->nr_timed) / secs / 1e6, stats_cv(x, res->nr_timed),
-			stats_jain(x, res->nr_timed));
-	free(x);
-	fprintf(o, "   gets: %" PRIu64 " ok, %" PRIu64 " failed\n", res->get_ok, res->get_fail);
-	print_counters(o, res);
-	if (res->latency) {
-		fprintf(o,
-			"   latency: ~1 in %u ops of each type timed (%s clock; timing one costs "
-			"~%.0f ns, included)\n",
-			res->sample_every[0], clk_active_info()->name, measure_timing_cost_ns);
-		measure_print_latency(o, res->latency);
-	}
-	fprintf(o, "   perf counters (per op over the measured window):\n");
-	measure_print_perf(o, &res->perf, res->total_ops);
-	if (res->timeline)
-		print_timeline(o, res);
-	if (res->store.mem_bytes != STORE_STAT_ABSENT && res->store.entries &&
-	    res->store.entries != STORE_STAT_ABSENT)
-		fprintf(o, "   store: %" PRIu64 " entries, %" PRIu64 " bytes (%.1f B/LPI)\n",
-			res->store.entries, res->store.mem_bytes,
-			(double)res->store.mem_bytes / (double)res->store.entries);
-	if (r->wl->report) {
-		struct wl_report rep = {.out = o, .js = NULL, .elapsed_s = res->elapsed_s};
-		r->wl->report(&r->ctx, &rep);
-	}
-	if (!res->verified)
-		fprintf(o, "   VERIFY FAILED: %s\n", res->verify_msg);
-	if (res->detected)
-		fprintf(o, "   %s\n", res->verify_msg);
-	if (res->stalled) {
-		fprintf(o, "   STALLED: stopped by the watchdog (--watchdog=%g)\n",
-			watchdog_seconds());
-		watchdog_print(o);
-	}
-	if (faults_enabled())
-		fprintf(o, "   --fail-alloc=%s: %" PRIu64 " allocations failed\n", faults_desc(),
-			res->alloc_failures);
-	if (res->interrupted)
-		fprintf(o, "   interrupted: partial run\n");
-	if (res->timed_out)
-		fprintf(o, "   timed out after %.0f s\n", RUN_QUOTA_TIMEOUT_S);
-}
-
-/* CSV cells here never contain commas or quotes except params, which is
- * quoted. */
-static int write_results(struct run_result *res, struct bench_run *r, const struct manifest *m)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&buf, &len);
-	if (!mem)
-		return -1;
-	struct json js;
-	json_init(&js, mem);
-	write_json(&js, res, r, m);
-	fclose(mem);
-
-	char stamp[32];
-	time_t now = time(NULL);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime(&now));
-	snprintf(res->json_name, sizeof(res->json_name), "%s-%s-%s-t%u-r%u-%d.json", stamp,
-		 res->backend, res->workload, res->threads, res->run_index, (int)getpid());
-	int rc = result_write_json(bench_cfg.out_dir, res->json_name, buf, len);
-	free(buf);
-	if (rc)
-		return -1;
-
-	/* params as compact k=v;k=v from the JSON params (workload-specific) */
-	char *pbuf = NULL;
-	size_t plen = 0;
-	mem = open_memstream(&pbuf, &plen);
-	if (!mem)
-		return -1;
-	json_init(&js, mem);
-	write_params(&js, NULL, r->wl, res->threads);
-	fclose(mem);
-	/* Compact JSON, CSV-quoted: drop newlines and indentation, double quotes. */
-	char params[2048];
-	size_t o = 0;
-	bool line_start = false;
-	params[o++] = '"';
-	for (char *p = pbuf; *p && o < sizeof(params) - 3; p++) {
-		if (*p == '\n') {
-			line_start = true;
-			continue;
-		}
-		if (line_start && *p == ' ')
-			continue;
-		line_start = false;
-		if (*p == '"')
-			params[o++] = '"';
-		params[o++] = *p;
-	}
-	params[o++] = '"';
-	params[o] = 0;
-	free(pbuf);
-
-	char v_threads[16], v_run[16], v_dur[32], v_ops[32], v_ops_s[32], v_ns[32], v_min[32],
-	    v_max[32], v_ok[32], v_fail[32], v_schema[8], date[32];
-	uint64_t mn = UINT64_MAX, mx = 0;
-	for (unsigned i = 0; i < res->nr_timed; i++) {
-		mn = res->per_thread_ops[i] < mn ? res->per_thread_ops[i] : mn;
-		mx = res->per_thread_ops[i] > mx ? res->per_thread_ops[i] : mx;
-	}
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	snprintf(v_schema, sizeof(v_schema), "%d", RESULT_SCHEMA);
-	snprintf(v_threads, sizeof(v_threads), "%u", res->threads);
-	snprintf(v_run, sizeof(v_run), "%u", res->run_index);
-	snprintf(v_dur, sizeof(v_dur), "%.6f", res->elapsed_s);
-	snprintf(v_ops, sizeof(v_ops), "%" PRIu64, res->total_ops);
-	snprintf(v_ops_s, sizeof(v_ops_s), "%.1f", res->ops_per_sec);
-	snprintf(v_ns, sizeof(v_ns), "%.3f", res->ns_per_op);
-	snprintf(v_min, sizeof(v_min), "%" PRIu64, mn);
-	snprintf(v_max, sizeof(v_max), "%" PRIu64, mx);
-	snprintf(v_ok, sizeof(v_ok), "%" PRIu64, res->get_ok);
-	snprintf(v_fail, sizeof(v_fail), "%" PRIu64, res->get_fail);
-	const char *values[] = {
-	    v_schema,
-	    date,
-	    res->backend,
-	    res->workload,
-	    v_threads,
-	    v_run,
-	    v_dur,
-	    v_ops,
-	    v_ops_s,
-	    v_ns,
-	    v_min,
-	    v_max,
-	    v_ok,
-	    v_fail,
-	    lb_lock_kind_name(lb_lock_default_kind),
-	    lb_allocator_name(lb_allocator),
-	    res->threads > m->cpus_online ? "true" : "false",
-	    res->verified ? "true" : "false",
-	    LB_GIT_COMMIT,
-	    m->host,
-	    params,
-	    res->json_name,
-	};
-	return result_append_csv(bench_cfg.out_dir, values, sizeof(values) / sizeof(values[0]));
-}
-
 /* Timeline gauge, on the sampler thread: the deferred-free backlog. */
 static void timeline_gauges(void *arg, uint64_t *vals)
 {
@@ -740,288 +313,406 @@ static double warmup_op_ns(struct bench_run *r, const struct warm_mark *a, unsig
 	return (double)wall * (busy ? busy : 1) / (double)ops;
 }
 
-int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsigned threads,
-	    unsigned run_index, const struct manifest *m, struct run_outcome *out)
+/*
+ * prepare: the store, the workload's set-up, placement and every per-worker
+ * array. Context: main thread, before any worker exists.
+ */
+static enum run_status run_prepare(struct bench_run *r, const struct store_ops *backend,
+				   unsigned threads, unsigned run_index)
 {
-	struct bench_run r;
-	struct run_result res;
-	int status = 0;
-
-	memset(&r, 0, sizeof(r));
-	memset(&res, 0, sizeof(res));
-	memset(out, 0, sizeof(*out));
-	r.wl = wl;
-	r.ctx.store_ops = backend;
-	r.ctx.nr_threads = threads;
-	r.ctx.nr_timed = threads;
-	r.ctx.seed = bench_cfg.seed + run_index;
-	r.ctx.ops_per_thread = bench_cfg.ops ? (bench_cfg.ops + threads - 1) / threads : 0;
-	r.sampling = measure_cfg.sample_auto || measure_cfg.sample_every;
-	r.sample_scale = measure_cfg.sample_auto;
-	lb_irq_checks = bench_cfg.check;
+	const struct wl_plan *plan = r->plan;
+	const struct workload_ops *wl = r->wl;
+	r->ctx.plan = plan;
+	r->ctx.store_ops = backend;
+	r->ctx.nr_threads = threads;
+	r->ctx.nr_timed = threads;
+	r->ctx.seed = plan->seed + run_index;
+	r->ctx.ops_per_thread = plan->ops ? (plan->ops + threads - 1) / threads : 0;
+	r->sampling = measure_cfg.sample_auto || measure_cfg.sample_every;
+	r->sample_scale = measure_cfg.sample_auto;
+	lb_irq_checks = plan->check;
 
 	struct store_cfg scfg = {.expected_lpis = wl->expected_lpis ? wl->expected_lpis() : 0};
 	faults_setup_begin();
-	r.ctx.store = backend->create(&scfg);
-	if (!r.ctx.store) {
+	r->ctx.store = backend->create(&scfg);
+	if (!r->ctx.store) {
 		fprintf(stderr, "lpibench: backend %s: cannot create the store\n", backend->name);
-		return 2;
+		return RUN_ERROR;
 	}
-	if (wl->setup(&r.ctx)) {
+	if (wl->setup(&r->ctx)) {
 		fprintf(stderr, "lpibench: workload %s: set-up failed\n", wl->name);
-		backend->destroy(r.ctx.store);
-		lb_rcu_barrier();
-		return 2;
+		return RUN_ERROR;
 	}
-	threads = r.ctx.nr_threads; /* the workload may define its own */
-	if (r.ctx.nr_timed > threads)
-		r.ctx.nr_timed = threads;
-	warn_oversubscribed(threads, m);
+	r->set_up = true;
+	threads = r->ctx.nr_threads; /* the workload may define its own */
+	if (r->ctx.nr_timed > threads)
+		r->ctx.nr_timed = threads;
+	run_warn_oversubscribed(threads, r->m);
 	if (topo_run_begin(threads)) {
 		fprintf(stderr, "lpibench: cannot place %u threads\n", threads);
-		exit(2);
+		return RUN_ERROR;
 	}
-	bool quota = r.ctx.quota_run || bench_cfg.ops;
+	r->quota = r->ctx.quota_run || plan->ops;
 
-	r.workers = calloc(threads, sizeof(*r.workers));
-	r.perf = calloc(threads, sizeof(*r.perf));
-	res.per_thread_ops = calloc(r.ctx.nr_timed ? r.ctx.nr_timed : 1, sizeof(uint64_t));
-	res.thread_counters = calloc(threads, sizeof(*res.thread_counters));
-	res.sample_every = calloc(threads, sizeof(*res.sample_every));
-	_Atomic uint64_t **progress =
-	    calloc(r.ctx.nr_timed ? r.ctx.nr_timed : 1, sizeof(*progress));
-	if (!r.workers || !r.perf || !res.per_thread_ops || !res.thread_counters ||
-	    !res.sample_every || !progress) {
+	unsigned timed = r->ctx.nr_timed ? r->ctx.nr_timed : 1;
+	r->workers = calloc(threads, sizeof(*r->workers));
+	r->perf = calloc(threads, sizeof(*r->perf));
+	r->joined = calloc(threads, sizeof(*r->joined));
+	r->progress = calloc(timed, sizeof(*r->progress));
+	r->res.per_thread_ops = calloc(timed, sizeof(uint64_t));
+	r->res.thread_counters = calloc(threads, sizeof(*r->res.thread_counters));
+	r->res.sample_every = calloc(threads, sizeof(*r->res.sample_every));
+	if (r->sampling)
+		r->res.latency = malloc(sizeof(*r->res.latency));
+	if (!r->workers || !r->perf || !r->joined || !r->progress || !r->res.per_thread_ops ||
+	    !r->res.thread_counters || !r->res.sample_every || (r->sampling && !r->res.latency)) {
 		fprintf(stderr, "lpibench: out of memory\n");
-		exit(2);
+		return RUN_ERROR;
 	}
-	pthread_barrier_init(&r.start, NULL, threads + 1);
-	atomic_init(&r.phase, quota ? PHASE_MEASURE : PHASE_WARMUP);
+	return RUN_OK;
+}
+
+/*
+ * start: the barrier, the watchdog, fault injection, then the workers,
+ * which wait at the barrier. Context: main thread.
+ */
+static enum run_status run_start(struct bench_run *r)
+{
+	unsigned threads = r->ctx.nr_threads;
+	if (pthread_barrier_init(&r->start, NULL, threads + 1)) {
+		fprintf(stderr, "lpibench: cannot create the start barrier\n");
+		return RUN_ERROR;
+	}
+	r->barrier_ready = true;
+	atomic_init(&r->phase, r->quota ? PHASE_MEASURE : PHASE_WARMUP);
 	/* A quota run has no warm-up to learn the op's cost from. */
-	if (quota)
-		r.sample_base = measure_sample_n(0);
+	if (r->quota)
+		r->sample_base = measure_sample_n(0);
 
 	_Atomic uint64_t **wd_progress = calloc(threads, sizeof(*wd_progress));
-	bool *joined = calloc(threads, sizeof(*joined));
-	if (!wd_progress || !joined) {
+	if (!wd_progress) {
 		fprintf(stderr, "lpibench: out of memory\n");
-		exit(2);
+		return RUN_ERROR;
 	}
 	for (unsigned i = 0; i < threads; i++)
-		wd_progress[i] = &r.workers[i].progress;
-	watchdog_start(threads, wd_progress, run_watchdog_stop, &r, 0); /* copies them */
+		wd_progress[i] = &r->workers[i].progress;
+	watchdog_start(threads, wd_progress, run_watchdog_stop, r, 0); /* copies them */
 	free(wd_progress);
-	faults_run_begin(r.ctx.seed);
+	faults_run_begin(r->ctx.seed);
 
-	unsigned started = 0;
 	for (unsigned i = 0; i < threads; i++) {
-		struct bench_worker *bw = &r.workers[i];
-		bw->run = &r;
+		struct bench_worker *bw = &r->workers[i];
+		bw->run = r;
 		bw->w.id = i;
-		bw->w.rng = (r.ctx.seed + 1) * 0x9E3779B97F4A7C15ull + i * 0xBF58476D1CE4E5B9ull;
+		bw->w.rng = (r->ctx.seed + 1) * 0x9E3779B97F4A7C15ull + i * 0xBF58476D1CE4E5B9ull;
 		bw->w.rng |= 1;
 		if (pthread_create(&bw->thread, NULL, worker_main, bw) != 0) {
 			fprintf(stderr, "lpibench: cannot create thread %u of %u: %s\n", i + 1,
 				threads, strerror(errno));
-			exit(2);
+			/* Those started wait at the barrier for ever: abandon. */
+			watchdog_stop();
+			faults_run_end();
+			return RUN_ABANDONED;
 		}
 		bw->started = true;
-		started++;
+		r->started++;
 	}
+	return RUN_OK;
+}
 
-	struct timeline tl;
-	bool tl_on = false;
-	pthread_barrier_wait(&r.start);
-	uint64_t t0 = mono_ns(), t1;
-	struct warm_mark warm;
-	if (!quota)
-		warm_mark(&r, &warm);
-	if (measure_cfg.interval_ms) {
-		for (unsigned i = 0; i < r.ctx.nr_timed; i++)
-			progress[i] = &r.workers[i].progress;
-		struct timeline_cfg tc = {
-		    .interval_ms = measure_cfg.interval_ms,
-		    .nthreads = r.ctx.nr_timed,
-		    .progress = progress,
-		    .nextra = 1,
-		    .extra_name = {"deferred_outstanding"},
-		    .extra = timeline_gauges,
-		};
-		if (timeline_start(&tl, &tc) == 0) {
-			tl_on = true;
-		} else {
-			fprintf(stderr, "lpibench: warning: no timeline for this run: %s\n",
-				strerror(errno));
-			timeline_free(&tl);
-		}
-	}
-	if (quota) {
-		sleep_until(RUN_QUOTA_TIMEOUT_S, all_timed_done, &r);
-		res.timed_out = !all_timed_done(&r) && !run_interrupted;
-		atomic_store_explicit(&r.phase, PHASE_STOP, memory_order_release);
-		t1 = mono_ns();
+/* The timeline sampler over the timed workers' progress (--interval). */
+static void run_timeline_start(struct bench_run *r)
+{
+	if (!measure_cfg.interval_ms)
+		return;
+	for (unsigned i = 0; i < r->ctx.nr_timed; i++)
+		r->progress[i] = &r->workers[i].progress;
+	struct timeline_cfg tc = {
+	    .interval_ms = measure_cfg.interval_ms,
+	    .nthreads = r->ctx.nr_timed,
+	    .progress = r->progress,
+	    .nextra = 1,
+	    .extra_name = {"deferred_outstanding"},
+	    .extra = timeline_gauges,
+	};
+	if (timeline_start(&r->tl, &tc) == 0) {
+		r->tl_on = true;
 	} else {
-		sleep_until(bench_cfg.warmup_s, NULL, &r);
-		r.sample_base = measure_sample_n(warmup_op_ns(&r, &warm, m->cpus_online));
-		atomic_store_explicit(&r.phase, PHASE_MEASURE, memory_order_release);
-		t0 = mono_ns();
-		sleep_until(bench_cfg.duration_s, NULL, &r);
-		atomic_store_explicit(&r.phase, PHASE_STOP, memory_order_release);
-		t1 = mono_ns();
+		fprintf(stderr, "lpibench: warning: no timeline for this run: %s\n",
+			strerror(errno));
+		timeline_free(&r->tl);
 	}
-	/* Join while the watchdog still watches: a worker stuck at the end of
-	 * the run (the others gone) is then reported instead of hanging here. */
-	for (unsigned i = 0; i < started; i++) {
+}
+
+/*
+ * drive: release the workers and move them through the phases (warm-up,
+ * measure, stop), or wait for a quota run's timed workers. Sets the
+ * window [t0, t1]. Context: main thread.
+ */
+static void run_drive(struct bench_run *r)
+{
+	pthread_barrier_wait(&r->start);
+	r->t0 = mono_ns();
+	struct warm_mark warm;
+	if (!r->quota)
+		warm_mark(r, &warm);
+	run_timeline_start(r);
+	if (r->quota) {
+		sleep_until(RUN_QUOTA_TIMEOUT_S, all_timed_done, r);
+		r->res.timed_out = !all_timed_done(r) && !run_interrupted;
+		atomic_store_explicit(&r->phase, PHASE_STOP, memory_order_release);
+		r->t1 = mono_ns();
+		return;
+	}
+	sleep_until(r->plan->warmup_s, NULL, r);
+	r->sample_base = measure_sample_n(warmup_op_ns(r, &warm, r->m->cpus_online));
+	atomic_store_explicit(&r->phase, PHASE_MEASURE, memory_order_release);
+	r->t0 = mono_ns();
+	sleep_until(r->plan->duration_s, NULL, r);
+	atomic_store_explicit(&r->phase, PHASE_STOP, memory_order_release);
+	r->t1 = mono_ns();
+}
+
+/*
+ * join: every worker that ended, while the watchdog still watches (a worker
+ * stuck at the end of the run, the others gone, is then reported instead
+ * of hanging here); then stop the watchdog, fault injection and timeline.
+ * Context: main thread.
+ */
+static void run_join(struct bench_run *r)
+{
+	for (unsigned i = 0; i < r->started; i++) {
 		int jrc;
-		while ((jrc = pthread_tryjoin_np(r.workers[i].thread, NULL)) == EBUSY &&
-		       !atomic_load_explicit(&r.stalled, memory_order_acquire)) {
+		while ((jrc = pthread_tryjoin_np(r->workers[i].thread, NULL)) == EBUSY &&
+		       !atomic_load_explicit(&r->stalled, memory_order_acquire)) {
 			struct timespec ts = {0, 1000000};
 			nanosleep(&ts, NULL);
 		}
-		joined[i] = jrc == 0;
+		r->joined[i] = jrc == 0;
 	}
-	res.stalled = watchdog_stop();
-	for (unsigned i = 0; i < started; i++) /* the healthy ones see PHASE_STOP */
-		if (!joined[i] && !watchdog_worker_stuck(i))
-			joined[i] = pthread_join(r.workers[i].thread, NULL) == 0;
-	res.alloc_failures = faults_run_end();
-	if (tl_on)
-		timeline_stop(&tl);
-	res.interrupted = run_interrupted;
+	r->res.stalled = watchdog_stop();
+	for (unsigned i = 0; i < r->started; i++) /* the healthy ones see PHASE_STOP */
+		if (!r->joined[i] && !watchdog_worker_stuck(i))
+			r->joined[i] = pthread_join(r->workers[i].thread, NULL) == 0;
+	r->res.alloc_failures = faults_run_end();
+	if (r->tl_on)
+		timeline_stop(&r->tl);
+	r->res.interrupted = run_interrupted;
 	struct topo_run_report placement;
 	topo_run_check(&placement);
 
-	if (quota) {
+	if (r->quota) {
 		/* Selftest timing: from the first timed worker's start (a loaded
 		 * host may run the workers, even to their end, before the main
 		 * thread reads the clock after the barrier) until the last timed
 		 * worker finished. */
 		uint64_t last = 0;
-		for (unsigned i = 0; i < r.ctx.nr_timed; i++) {
-			if (r.workers[i].done_ns > last)
-				last = r.workers[i].done_ns;
-			if (r.workers[i].start_ns && r.workers[i].start_ns < t0)
-				t0 = r.workers[i].start_ns;
+		for (unsigned i = 0; i < r->ctx.nr_timed; i++) {
+			if (r->workers[i].done_ns > last)
+				last = r->workers[i].done_ns;
+			if (r->workers[i].start_ns && r->workers[i].start_ns < r->t0)
+				r->t0 = r->workers[i].start_ns;
 		}
-		if (last && !res.timed_out && !res.interrupted)
-			t1 = last;
+		if (last && !r->res.timed_out && !r->res.interrupted)
+			r->t1 = last;
 	}
+}
 
-	res.backend = backend->name;
-	res.workload = wl->name;
-	res.threads = threads;
-	res.nr_timed = r.ctx.nr_timed;
-	res.run_index = run_index;
-	res.elapsed_s = (double)(t1 - t0) / 1e9;
-	res.sample_base = r.sample_base;
-	if (tl_on) {
-		res.timeline = &tl;
-		res.window_ns[0] = t0 > tl.t0_ns ? t0 - tl.t0_ns : 0;
-		res.window_ns[1] = t1 > tl.t0_ns ? t1 - tl.t0_ns : 0;
+/* One joined worker's figures into the run's. */
+static void collect_worker(struct bench_run *r, unsigned i)
+{
+	struct run_result *res = &r->res;
+	struct bench_worker *bw = &r->workers[i];
+	if (i < r->ctx.nr_timed) {
+		res->per_thread_ops[i] = bw->ops_measured;
+		res->total_ops += bw->ops_measured;
 	}
-	if (r.sampling) {
-		res.latency = malloc(sizeof(*res.latency));
-		if (!res.latency) {
-			fprintf(stderr, "lpibench: out of memory\n");
-			exit(2);
-		}
-		samp_thread_init(res.latency, 0, 0);
+	if (!bw->init_rc && !bw->in_window)
+		res->outside_window++;
+	res->get_ok += bw->w.get_ok;
+	res->get_fail += bw->w.get_fail;
+	res->thread_counters[i] = bw->counters;
+	counters_add(&res->counters, &bw->counters);
+	res->sample_every[i] = bw->sample_every;
+	if (bw->samp) {
+		samp_merge(res->latency, bw->samp);
+		free(bw->samp);
+		bw->samp = NULL;
 	}
+}
+
+/*
+ * collect: the workers' figures into the result (stuck workers' are left:
+ * they still run). Returns RUN_ERROR if a worker's set-up failed.
+ */
+static enum run_status run_collect(struct bench_run *r, const struct store_ops *backend,
+				   unsigned run_index)
+{
+	struct run_result *res = &r->res;
+	enum run_status status = RUN_OK;
+	unsigned threads = r->ctx.nr_threads;
+	res->backend = backend->name;
+	res->workload = r->wl->name;
+	res->threads = threads;
+	res->nr_timed = r->ctx.nr_timed;
+	res->run_index = run_index;
+	res->elapsed_s = (double)(r->t1 - r->t0) / 1e9;
+	res->sample_base = r->sample_base;
+	if (r->tl_on) {
+		res->timeline = &r->tl;
+		res->window_ns[0] = r->t0 > r->tl.t0_ns ? r->t0 - r->tl.t0_ns : 0;
+		res->window_ns[1] = r->t1 > r->tl.t0_ns ? r->t1 - r->tl.t0_ns : 0;
+	}
+	if (res->latency)
+		samp_thread_init(res->latency, 0, 0);
 	for (unsigned i = 0; i < threads; i++) {
-		struct bench_worker *bw = &r.workers[i];
-		if (!joined[i])
+		if (!r->joined[i])
 			continue; /* stuck (watchdog): still running, its data is not ours */
-		if (bw->init_rc) {
+		if (r->workers[i].init_rc) {
 			fprintf(stderr, "lpibench: worker %u: thread set-up failed\n", i);
-			status = 2;
+			status = RUN_ERROR;
 		}
-		if (i < r.ctx.nr_timed) {
-			res.per_thread_ops[i] = bw->ops_measured;
-			res.total_ops += bw->ops_measured;
-		}
-		if (!bw->init_rc && !bw->in_window)
-			res.outside_window++;
-		res.get_ok += bw->w.get_ok;
-		res.get_fail += bw->w.get_fail;
-		res.thread_counters[i] = bw->counters;
-		counters_add(&res.counters, &bw->counters);
-		res.sample_every[i] = bw->sample_every;
-		if (bw->samp) {
-			samp_merge(res.latency, bw->samp);
-			free(bw->samp);
-		}
+		collect_worker(r, i);
 	}
 	for (int c = 0; c < LB_C_NR; c++)
-		res.counter_present[c] =
-		    counter_present((enum lb_counter)c, backend, wl, res.counters.c[c]);
-	perf_result_sum(&res.perf, r.perf, threads);
-	res.thread_perf = r.perf;
-	res.ops_per_sec = res.elapsed_s > 0 ? (double)res.total_ops / res.elapsed_s : 0;
-	res.ns_per_op =
-	    res.total_ops ? res.elapsed_s * 1e9 * res.nr_timed / (double)res.total_ops : NAN;
-	res.verified = true;
-	if (res.stalled) {
-		/* Stuck workers may hold the structure's locks: do not touch it. */
-		memset(&res.store, 0xff, sizeof(res.store)); /* all STORE_STAT_ABSENT */
-		res.verified = false;
-		snprintf(res.verify_msg, sizeof(res.verify_msg),
+		res->counter_present[c] =
+		    counter_present((enum lb_counter)c, backend, r->wl, res->counters.c[c]);
+	perf_result_sum(&res->perf, r->perf, threads);
+	res->thread_perf = r->perf;
+	res->ops_per_sec = res->elapsed_s > 0 ? (double)res->total_ops / res->elapsed_s : 0;
+	res->ns_per_op =
+	    res->total_ops ? res->elapsed_s * 1e9 * res->nr_timed / (double)res->total_ops : NAN;
+	return status;
+}
+
+/*
+ * verify: the store's statistics and the workload's invariants, unless
+ * the run stalled (stuck workers may hold the structure's locks: it is not
+ * touched). Returns the run's status given the one so far.
+ */
+static enum run_status run_verify(struct bench_run *r, enum run_status status)
+{
+	struct run_result *res = &r->res;
+	res->verified = true;
+	if (res->stalled) {
+		memset(&res->store, 0xff, sizeof(res->store)); /* all STORE_STAT_ABSENT */
+		res->verified = false;
+		snprintf(res->verify_msg, sizeof(res->verify_msg),
 			 "stalled: no progress for %g s (watchdog)", watchdog_seconds());
-		status = 1;
+		status = RUN_FAILED;
 	} else {
-		store_get_stats(r.ctx.store, &res.store);
-		int vrc =
-		    wl->verify ? wl->verify(&r.ctx, res.verify_msg, sizeof(res.verify_msg)) : 0;
+		store_get_stats(r->ctx.store, &res->store);
+		int vrc = r->wl->verify
+			      ? r->wl->verify(&r->ctx, res->verify_msg, sizeof(res->verify_msg))
+			      : 0;
 		if (vrc == WL_VERIFY_DETECTED) {
-			res.detected = true;
-			status = status ? status : 3;
+			res->detected = true;
+			status = status ? status : RUN_DETECTED;
 		} else if (vrc) {
-			res.verified = false;
-			status = status ? status : 1;
+			res->verified = false;
+			status = status ? status : RUN_FAILED;
 		}
 	}
-	if (res.timed_out)
-		status = status ? status : 1;
+	if (res->timed_out)
+		status = status ? status : RUN_FAILED;
+	return status;
+}
 
-	if (!bench_cfg.quiet)
-		print_summary(&res, &r, m);
-	if (write_results(&res, &r, m))
-		status = 2;
-	else if (bench_cfg.quiet)
-		printf("%s/%s\n", bench_cfg.out_dir, res.json_name);
+/* write: the summary (unless --quiet), the result files, their path. */
+static enum run_status run_write(struct bench_run *r, enum run_status status)
+{
+	struct run_result *res = &r->res;
+	const char *out_dir = bench_cfg.out_dir;
+	if (!r->plan->quiet)
+		run_print_summary(r);
+	if (run_write_results(r))
+		status = RUN_ERROR;
+	else if (r->plan->quiet)
+		printf("%s/%s\n", out_dir, res->json_name);
 	else
-		printf("   result: %s/%s\n", bench_cfg.out_dir, res.json_name);
-
-	if (res.outside_window)
+		printf("   result: %s/%s\n", out_dir, res->json_name);
+	if (res->outside_window)
 		fprintf(stderr,
 			"lpibench: warning: %s/%s t%u run %u: %u worker%s never ran while the "
 			"measured window was open (host too loaded?); counted as 0 ops and left "
 			"out of the repetitions' summary\n",
-			backend->name, wl->name, threads, run_index, res.outside_window,
-			res.outside_window == 1 ? "" : "s");
-	if (res.stalled) {
-		/* Stuck threads are still in the workload and the store: no
-		 * teardown; the result is written, the sweep goes on with us out. */
-		fflush(NULL);
-		exit(1);
-	}
-	out->ops_per_sec = res.ops_per_sec;
-	out->complete = status == 0 && !res.interrupted && !res.outside_window;
-	snprintf(out->json_name, sizeof(out->json_name), "%s", res.json_name);
+			res->backend, res->workload, res->threads, res->run_index,
+			res->outside_window, res->outside_window == 1 ? "" : "s");
+	return status;
+}
 
-	if (wl->teardown)
-		wl->teardown(&r.ctx);
-	backend->destroy(r.ctx.store);
-	lb_rcu_barrier();
-	pthread_barrier_destroy(&r.start);
-	if (tl_on)
-		timeline_free(&tl);
-	free(progress);
-	free(joined);
-	free(r.workers);
-	free(r.perf);
-	free(res.per_thread_ops);
-	free(res.thread_counters);
-	free(res.sample_every);
-	free(res.latency);
+/* Everything the run owns: the workload's state, the store, the arrays. */
+static void run_release(struct bench_run *r)
+{
+	if (r->set_up && r->wl->teardown)
+		r->wl->teardown(&r->ctx);
+	if (r->ctx.store) {
+		r->ctx.store_ops->destroy(r->ctx.store);
+		lb_rcu_barrier();
+	}
+	if (r->barrier_ready)
+		pthread_barrier_destroy(&r->start);
+	if (r->tl_on)
+		timeline_free(&r->tl);
+	for (unsigned i = 0; r->workers && i < r->ctx.nr_threads; i++)
+		free(r->workers[i].samp); /* workers that were never collected */
+	free(r->progress);
+	free(r->joined);
+	free(r->workers);
+	free(r->perf);
+	free(r->res.per_thread_ops);
+	free(r->res.thread_counters);
+	free(r->res.sample_every);
+	free(r->res.latency);
+	free(r);
+}
+
+/*
+ * A run whose workers cannot all be joined (stuck, or waiting at the
+ * barrier for workers never created) is left as it is: its workers may
+ * still use the store, the workload's state and the arrays. It stays
+ * reachable from here; the process exits next (main).
+ */
+static struct bench_run *abandoned_run;
+
+enum run_status run_one(const struct store_ops *backend, const struct workload_ops *wl,
+			const struct wl_plan *plan, unsigned threads, unsigned run_index,
+			const struct manifest *m, struct run_outcome *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct bench_run *r = calloc(1, sizeof(*r));
+	if (!r) {
+		fprintf(stderr, "lpibench: out of memory\n");
+		return RUN_ERROR;
+	}
+	r->wl = wl;
+	r->plan = plan;
+	r->m = m;
+	enum run_status status = run_prepare(r, backend, threads, run_index);
+	if (status == RUN_OK)
+		status = run_start(r);
+	if (status == RUN_ABANDONED) {
+		abandoned_run = r;
+		return status;
+	}
+	if (status != RUN_OK) {
+		run_release(r);
+		return status;
+	}
+	run_drive(r);
+	run_join(r);
+	status = run_collect(r, backend, run_index);
+	status = run_verify(r, status);
+	status = run_write(r, status);
+	if (r->res.stalled) {
+		/* Stuck threads are still in the workload and the store: no
+		 * teardown; the result is written, the sweep ends here. */
+		abandoned_run = r;
+		return RUN_STALLED;
+	}
+	out->ops_per_sec = r->res.ops_per_sec;
+	out->complete = status == RUN_OK && !r->res.interrupted && !r->res.outside_window;
+	snprintf(out->json_name, sizeof(out->json_name), "%s", r->res.json_name);
+	run_release(r);
 	return status;
 }

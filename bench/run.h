@@ -64,12 +64,25 @@ struct run_outcome {
 	char json_name[256];
 };
 
+/*
+ * How a run ended, worst last; main() turns it into the exit status (the
+ * first four are the statuses themselves).
+ */
+enum run_status {
+	RUN_OK = 0,	   /* written and verified */
+	RUN_FAILED = 1,	   /* verification failed, or a quota run timed out */
+	RUN_ERROR = 2,	   /* set-up impossible or results not written: exit 2 */
+	RUN_DETECTED = 3,  /* the workload found what it looks for (race replays) */
+	RUN_STALLED = 4,   /* the watchdog stopped it: result written; exit 1 now */
+	RUN_ABANDONED = 5, /* workers could not all be started: exit 2 now */
+};
+
 /* Runs one configuration and writes its results (JSON + CSV row); fills
- * *out. Returns 0 ok, 1 verification failed or timed out, 2 setup error,
- * 3 the workload detected what it looks for (race replays). A run stopped
- * by the watchdog writes its result and exits the process with status 1.
- * Context: main thread; measure_setup() has run. */
-int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsigned threads,
-	    unsigned run_index, const struct manifest *m, struct run_outcome *out);
+ * *out. A stalled or abandoned run leaves its workers (stuck, or waiting
+ * for ones never created) and what they use behind: the caller makes no
+ * further run and exits. Context: main thread; measure_setup() has run. */
+enum run_status run_one(const struct store_ops *backend, const struct workload_ops *wl,
+			const struct wl_plan *plan, unsigned threads, unsigned run_index,
+			const struct manifest *m, struct run_outcome *out);
 
 #endif

@@ -5,7 +5,7 @@
  * --cache=, orthogonal to the LPI store (--backend=).
  *
  * A design is one file defining `const struct cache_ops cache_<name>_ops`
- * plus one line in workloads/cache_registry.def; the model, the workloads
+ * plus one line in caches/cache_registry.def; the model, the workloads
  * and tests/test_cache.c find it through the registry.
  *
  * Scope: a design flagged CACHE_F_PER_ITS gets one instance per ITS (era B:

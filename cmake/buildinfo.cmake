@@ -16,4 +16,4 @@ add_custom_target(lb_buildinfo
     -P ${CMAKE_SOURCE_DIR}/cmake/buildinfo_gen.cmake
   BYPRODUCTS ${CMAKE_BINARY_DIR}/generated/buildinfo.h
   COMMENT "" VERBATIM)
-add_dependencies(lpicore lb_buildinfo)
+add_dependencies(lb_bench lb_buildinfo)

@@ -11,7 +11,7 @@
  *  - per ITS a device table (devid) -> ITT (eventid) -> ITE {collection,
  *    irq}, a collection table (icid -> target vCPU), a mutex over all of
  *    them [its_lock], a mutex that serialises command processing
- *    [cmd_lock], and the translation cache (workloads/cache.h): its own
+ *    [cmd_lock], and the translation cache (caches/cache.h): its own
  *    instance (era B) or the VM's shared one (era A). Tables are lists
  *    walked under its_lock, as in the kernel. Each ITE holds one reference
  *    on its irq, taken by the store's add (MAPTI semantics).

@@ -5,7 +5,7 @@
  *
  * Every backend is one file in structures/ that defines a
  * `const struct store_ops store_<name>_ops` and one line in
- * structures/registry.def. Nothing else changes: the driver, the
+ * structures/store_registry.def. Nothing else changes: the driver, the
  * conformance suite and the stress suite find it through the registry.
  *
  * Reference rules (shared by every backend; the suites check them):
@@ -152,7 +152,7 @@ struct store {
 	const struct store_ops *ops;
 };
 
-/* Registry (registry.c): NULL-terminated, in registry.def order. */
+/* Registry (store_registry.c): NULL-terminated, in store_registry.def order. */
 extern const struct store_ops *const store_registry[];
 const struct store_ops *store_find(const char *name);
 

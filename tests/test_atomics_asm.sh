@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # On an aarch64 build: the atomics in our own code are the ones LB_ATOMICS
-# asked for (cmake/arch.cmake). Disassembles every object of the core
-# library (core/, structures/, workloads/, bench/ except main.c: the stores,
-# the refcounts, the model and the measurement loop) and counts
+# asked for (cmake/arch.cmake). Disassembles every object of the layers'
+# libraries (every folder but bench/main.c: the stores, the refcounts, the
+# caches, the model and the measurement loop) and counts
 #   LSE       ldadd/ldclr/ldeor/ldset/ld{s,u}{max,min}, st<op>, swp, cas, casp
 #   LL/SC     ldxr/ldaxr/stxr/stlxr (and the b/h/p forms)
 #   outline   calls to libgcc's __aarch64_{cas,swp,ldadd,ldclr,ldeor,ldset}*
@@ -18,12 +18,13 @@
 # build must still show no LSE there. libck's, liburcu's and libc's own
 # code is not ours and is not checked.
 #
-# The choice asked for is read from the library itself (bench/arch.c embeds
+# The choice asked for is read from the libraries (bench/arch.c embeds
 # "lpibench-atomics=<choice>"), so a stale build tree cannot fool the test.
 #
 # Usage: test_atomics_asm.sh BENCH_BINARY SOURCE_DIR
 # Environment (tests/CMakeLists.txt sets them): LB_OBJDUMP (the target's
-# objdump), LB_CORE_LIB (liblpicore.a), LB_EMULATOR (qemu, cross builds).
+# objdump), LB_CORE_LIBS (the layers' archives, space-separated),
+# LB_EMULATOR (qemu, cross builds).
 # Exit status 77 (skipped) for builds that are not aarch64.
 set -u
 bench=$1
@@ -46,18 +47,27 @@ if [ "$(elf_machine "$bench")" != 183 ]; then
 	exit 77
 fi
 
-lib=${LB_CORE_LIB:-$(dirname "$bench")/liblpicore.a}
-if [ ! -f "$lib" ]; then
-	echo "FAIL: core library not found at $lib"
+if [ -n "${LB_CORE_LIBS:-}" ]; then
+	read -r -a libs <<<"$LB_CORE_LIBS"
+else
+	libs=("$(dirname "$bench")"/liblb_*.a)
+fi
+if [ ${#libs[@]} -eq 0 ]; then
+	echo "FAIL: no layer libraries (liblb_*.a) next to $bench"
 	exit 1
 fi
+for lib in "${libs[@]}"; do
+	[ -f "$lib" ] || { echo "FAIL: layer library not found at $lib" && exit 1; }
+done
+lib=$(printf '%s\n' "${libs[@]}" | grep 'liblb_bench\.a$' || true)
+[ -n "$lib" ] || { echo "FAIL: no liblb_bench.a (bench/arch.c's tag) among ${libs[*]}" && exit 1; }
 
 objdump=${LB_OBJDUMP:-}
 if [ -z "$objdump" ] || ! command -v "$objdump" >/dev/null 2>&1; then
 	objdump=aarch64-linux-gnu-objdump
 	command -v "$objdump" >/dev/null 2>&1 || objdump=objdump
 fi
-if ! "$objdump" -d "$lib" >/dev/null 2>&1; then
+if ! "$objdump" -d "${libs[@]}" >/dev/null 2>&1; then
 	echo "FAIL: $objdump cannot disassemble $lib (install binutils-aarch64-linux-gnu)"
 	exit 1
 fi
@@ -80,7 +90,7 @@ echo "asked for: $want ($lib)"
 
 # One line per object: name, LSE, LL/SC and outline counts, and the
 # functions holding them (fn:kind,...).
-counts=$("$objdump" -dr --no-show-raw-insn "$lib" | awk -v ck="$CK_ASM" '
+counts=$("$objdump" -dr --no-show-raw-insn "${libs[@]}" | awk -v ck="$CK_ASM" '
 	function flush() {
 		if (obj != "")
 			printf "%s %d %d %d %s\n", obj, lse, llsc, outl, (fns == "" ? "-" : fns)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Translation-cache suite: every design in cache_registry, driven through
- * the ITS model (workloads/its.h) directly, not through the driver.
+ * the ITS model (model/its.h) directly, not through the driver.
  *
  * Semantics, for each design against every LPI-store backend (the null
  * backend, one irq for every INTID, only gets a reference-total check):

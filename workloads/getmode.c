@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../bench/config.h"
 #include "../util/json.h"
 #include "../util/option.h"
 
@@ -75,7 +74,7 @@ static bool has_hp(const struct store_ops *o)
 	return (o->caps & STORE_CAP_RECLAIM_HP) != 0;
 }
 
-int getmode_validate(const char *workload, bool percpu_ok, bool hp_ok)
+int getmode_validate(const struct wl_plan *plan, const char *workload, bool percpu_ok, bool hp_ok)
 {
 	bool hp = store_reclaim_default == STORE_RECLAIM_HP;
 	if (getmode == GETMODE_PERCPU && !percpu_ok)
@@ -91,13 +90,9 @@ int getmode_validate(const char *workload, bool percpu_ok, bool hp_ok)
 				 "%s needs --reclaim=rcu: its lookups rely on irqs being freed "
 				 "only after a grace period",
 				 getmode_name(getmode));
-	char list[sizeof(bench_cfg.backends)], names[256];
-	strcpy(list, bench_cfg.backends);
-	for (char *save, *name = strtok_r(list, ",", &save); name;
-	     name = strtok_r(NULL, ",", &save)) {
-		const struct store_ops *o = store_find(name);
-		if (!o)
-			continue; /* the driver reports unknown names */
+	char names[256];
+	for (unsigned i = 0; i < plan->nr_backends; i++) {
+		const struct store_ops *o = plan->backends[i];
 		if (getmode != GETMODE_REF && !has_lookup_rcu(o)) {
 			backends_where(has_lookup_rcu, names, sizeof(names));
 			return opt_error("get",

@@ -37,6 +37,7 @@
 #include <stdbool.h>
 
 #include "../structures/store.h"
+#include "workload.h"
 
 struct json;
 
@@ -63,7 +64,7 @@ const char *getmode_name(enum getmode m);
  * workload supports; prints one message and returns -1 if bad (the driver
  * exits with status 2). Context: main thread, after parsing.
  */
-int getmode_validate(const char *workload, bool percpu_ok, bool hp_ok);
+int getmode_validate(const struct wl_plan *plan, const char *workload, bool percpu_ok, bool hp_ok);
 /* "get_mode" and "reclaim" members of the JSON params. */
 void getmode_write_params(struct json *js);
 

@@ -25,7 +25,7 @@
  * store reclaim irqs with hazard pointers.
  *
  * Latency: the store get and put of an op are timed as op types "get" and
- * "put" (SAMP_TIMED, bench/sampling.h); a churn op's unmap and remap are
+ * "put" (SAMP_TIMED, util/sampling.h); a churn op's unmap and remap are
  * not. Counters: its own code takes only the irq's lock (lock counters);
  * everything else on its path is the store's.
  */
@@ -123,9 +123,9 @@ static const struct bench_opt getput_opts[] = {
     {0},
 };
 
-static int getput_validate(void)
+static int getput_validate(const struct wl_plan *plan)
 {
-	if (getmode_validate("getput", true, true))
+	if (getmode_validate(plan, "getput", true, true))
 		return -1;
 	if (gp.hot_set > gp.lpis)
 		return opt_error("hot-set", "%" PRIu64 " is more than --lpis (%" PRIu64 ")",

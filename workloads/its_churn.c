@@ -76,11 +76,11 @@ static const struct bench_opt its_churn_opts[] = {
     {0},
 };
 
-static int churn_validate(void)
+static int churn_validate(const struct wl_plan *plan)
 {
 	if (!churn_opt.mix_text[0] && churn_set_mix(CHURN_DEFAULT_MIX))
 		return -1;
-	return lpistress_validate();
+	return lpistress_validate(plan);
 }
 
 static void churn_write_params(struct json *js)
@@ -208,6 +208,7 @@ const struct workload_ops workload_its_churn_ops = {
     .desc = "lpi-stress plus a command thread churning mappings (DISCARD+MAPTI, MOVI, MAPD, "
 	    "INVALL, MOVALL...); command latencies, invariants checked",
     .opts = its_churn_opts,
+    .default_backends = lpistress_default_backends,
     .validate = churn_validate,
     .expected_lpis = lpistress_expected_lpis,
     .write_params = churn_write_params,

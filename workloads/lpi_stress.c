@@ -15,7 +15,7 @@
  *     Rate: <LPIs/sec> LPIs/sec
  * as the selftest does, then the cache's hits, misses and evictions.
  *
- * --kernel mapping (documented in lpistress.c and --help):
+ * --kernel mapping (documented in lpi_stress_engine.c and --help):
  *     v6.8   list + lru   era A: everything under lpi_list_lock
  *     v6.9   xa   + lru   LPI xarray merged, translation cache unchanged
  *     v6.10  xa   + xa    era B: per-ITS xarray cache
@@ -47,6 +47,7 @@ const struct workload_ops workload_lpi_stress_ops = {
     .desc = "vgic_lpi_stress: injector per device through the translation cache, vCPU "
 	    "threads acknowledging (-v -d -e -i, --cache, --kernel)",
     .opts = lpi_stress_opts,
+    .default_backends = lpistress_default_backends,
     .validate = lpistress_validate,
     .expected_lpis = lpistress_expected_lpis,
     .write_params = lpistress_write_params,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The shared part of lpi-stress and its-churn (see lpistress.h): options,
+ * The shared part of lpi-stress and its-churn (see lpi_stress_engine.h): options,
  * set-up as vgic_lpi_stress's guest, the injector and vCPU ops, verify,
  * report.
  *
@@ -23,7 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../bench/config.h"
 #include "../util/json.h"
 #include "../core/alloc.h"
 #include "getmode.h"
@@ -90,12 +89,9 @@ int lpistress_set_inject_cost(const char *arg)
 	return opt_parse_ns("inject-cost", arg, "ns", &lpistress_opt.inject_cost_ns);
 }
 
-/* Context: option parsing, main thread. */
-static void lpistress_apply_kernel_backend(void)
+const char *lpistress_default_backends(void)
 {
-	const struct lpistress_kernel *k = lpistress_opt.kernel;
-	if (k && !bench_cfg.backends_set && strlen(k->backend) < sizeof(bench_cfg.backends))
-		strcpy(bench_cfg.backends, k->backend);
+	return lpistress_opt.kernel ? lpistress_opt.kernel->backend : NULL;
 }
 
 int lpistress_set_kernel(const char *arg)
@@ -103,7 +99,6 @@ int lpistress_set_kernel(const char *arg)
 	for (const struct lpistress_kernel *k = lpistress_kernels; k->name; k++) {
 		if (strcmp(k->name, arg) == 0) {
 			lpistress_opt.kernel = k;
-			lpistress_apply_kernel_backend();
 			return 0;
 		}
 	}
@@ -117,7 +112,7 @@ static const char *lpistress_cache_name(void)
 	return lpistress_opt.kernel ? lpistress_opt.kernel->cache : "xa";
 }
 
-int lpistress_validate(void)
+int lpistress_validate(const struct wl_plan *plan)
 {
 	const struct lpistress_opts *o = &lpistress_opt;
 	if (o->devices * o->events > LB_NR_LPI_SPACE)
@@ -125,15 +120,19 @@ int lpistress_validate(void)
 				 "%" PRIu64 " devices x %" PRIu64
 				 " events need more LPIs than INTIDs 8192..65535 hold (%u)",
 				 o->devices, o->events, LB_NR_LPI_SPACE);
-	/* --kernel may have been parsed before --backend: settle it now. */
-	lpistress_apply_kernel_backend();
-	if (o->kernel && bench_cfg.backends_set && strcmp(bench_cfg.backends, o->kernel->backend))
-		fprintf(stderr, "lpibench: note: --backend=%s replaces %s's store (%s)\n",
-			bench_cfg.backends, o->kernel->name, o->kernel->backend);
+	if (o->kernel && plan->backends_given &&
+	    (plan->nr_backends != 1 || strcmp(plan->backends[0]->name, o->kernel->backend))) {
+		char given[256] = "";
+		for (unsigned i = 0; i < plan->nr_backends; i++)
+			snprintf(given + strlen(given), sizeof(given) - strlen(given), "%s%s",
+				 i ? "," : "", plan->backends[i]->name);
+		fprintf(stderr, "lpibench: note: --backend=%s replaces %s's store (%s)\n", given,
+			o->kernel->name, o->kernel->backend);
+	}
 	if (o->kernel && o->cache && strcmp(o->cache, o->kernel->cache))
 		fprintf(stderr, "lpibench: note: --cache=%s replaces %s's cache (%s)\n", o->cache,
 			o->kernel->name, o->kernel->cache);
-	if (getmode_validate("lpi-stress/its-churn", false, false))
+	if (getmode_validate(plan, "lpi-stress/its-churn", false, false))
 		return -1;
 	const struct cache_ops *cache = cache_find(lpistress_cache_name());
 	if (getmode == GETMODE_RCU && cache && !cache->lookup_rcu) {

@@ -99,9 +99,10 @@ struct lpistress_state {
 	void *extra; /* the workload's own */
 };
 
-/* Context: main thread, after parsing. Sets the backend per --kernel
- * when --backend was not given. */
-int lpistress_validate(void);
+/* --kernel's store, for when --backend is not given (or NULL). */
+const char *lpistress_default_backends(void);
+/* Context: main thread, after parsing. */
+int lpistress_validate(const struct wl_plan *plan);
 void lpistress_write_params(struct json *js);
 /* Builds the VM on ctx->store as the selftest's guest does, sets
  * nr_threads = d + v + extra, nr_timed = d, quota_run. Returns 0 or -1. */

@@ -32,7 +32,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "../bench/config.h"
 #include "../util/json.h"
 #include "../core/alloc.h"
 #include "race.h"
@@ -65,6 +64,7 @@ static struct {
 	bool fixed;
 	bool random;
 	uint64_t rounds; /* 0: the mode's default */
+	bool list;	 /* --list-scenarios */
 } race_opt;
 
 static int set_scenario(const char *arg)
@@ -103,19 +103,21 @@ static int set_rounds(const char *arg)
 	return opt_parse_u64("rounds", arg, 1, UINT64_MAX / 2, &race_opt.rounds);
 }
 
-/* An action taken while parsing (acceptable for a listing): print and
- * exit 0. Fuzzing builds only note it, as exiting would end the fuzzer. */
+/* A listing instead of a run: noted here, printed by race_act. */
 static int list_scenarios(const char *arg)
 {
 	(void)arg;
-#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-	for (const struct race_scenario *const *s = race_scenarios; *s; s++)
-		printf("%-18s %s\n", (*s)->name, (*s)->desc);
-	fflush(stdout);
-	exit(0);
-#else
+	race_opt.list = true;
 	return 0;
-#endif
+}
+
+static int race_act(FILE *out)
+{
+	if (!race_opt.list)
+		return 0;
+	for (const struct race_scenario *const *s = race_scenarios; out && *s; s++)
+		fprintf(out, "%-18s %s\n", (*s)->name, (*s)->desc);
+	return 1;
 }
 
 static const struct bench_opt race_opts[] = {
@@ -133,8 +135,9 @@ static const struct bench_opt race_opts[] = {
     {0},
 };
 
-static int race_validate(void)
+static int race_validate(const struct wl_plan *plan)
 {
+	(void)plan;
 	if (!race_opt.sc)
 		return opt_error("scenario", "which race? give --scenario=NAME (see "
 					     "--list-scenarios)");
@@ -565,7 +568,7 @@ static int race_setup(struct wl_ctx *ctx)
 		atomic_init(&rr->t[i].state, RACE_T_DONE);
 	}
 	wl->max_rounds = race_max_rounds();
-	wl->budget_ns = (uint64_t)(bench_cfg.duration_s * 1e9);
+	wl->budget_ns = (uint64_t)(ctx->plan->duration_s * 1e9);
 	if (sc->init && sc->init(rr)) {
 		race_free_wl(wl);
 		return -1;
@@ -638,11 +641,7 @@ static int race_verify(struct wl_ctx *ctx, char *msg, size_t len)
 		printf("detected: %s\n", rr->det_msg);
 		fflush(stdout);
 		snprintf(msg, len, "detected: %s", rr->det_msg);
-#ifdef WL_VERIFY_DETECTED
 		return WL_VERIFY_DETECTED; /* the driver exits with status 3 */
-#else
-		return -1;
-#endif
 	}
 	if (atomic_load(&rr->failed)) {
 		snprintf(msg, len, "race replay failed: %s", rr->fail_msg);
@@ -679,7 +678,6 @@ static void race_teardown(struct wl_ctx *ctx)
 {
 	struct race_wl *wl = ctx->state;
 	struct race_run *rr = &wl->rr;
-	bool det = race_detected(rr);
 	if (rr->round > wl->rounds_done) {
 		flush_deferred(rr);
 		rr->sc->round_end(rr);
@@ -694,22 +692,13 @@ static void race_teardown(struct wl_ctx *ctx)
 	race_cur = NULL;
 	race_free_wl(wl);
 	ctx->state = NULL;
-#ifndef WL_VERIFY_DETECTED
-	/* Stop-gap until the driver knows detections (WL_VERIFY_DETECTED,
-	 * run_one returning 3): the results are written by now. */
-	if (det) {
-		fflush(NULL);
-		exit(3);
-	}
-#else
-	(void)det;
-#endif
 }
 
 const struct workload_ops workload_race_ops = {
     .name = "race",
     .desc = "replay a known LPI race (--scenario), buggy or fixed: exit 3 when detected",
     .opts = race_opts,
+    .act = race_act,
     .validate = race_validate,
     .write_params = race_write_params,
     .setup = race_setup,

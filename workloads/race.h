@@ -12,7 +12,7 @@
  * of the project's primitives (core/irq.h, core/sync.h); it models the
  * store, the translation cache and the ITS tables it needs itself (a few
  * lines each), so a replay does not depend on the ITS model of
- * workloads/its*.c and stays readable next to the kernel's history.
+ * model/its*.c and stays readable next to the kernel's history.
  *
  * A run is a sequence of rounds. Every round starts from a fresh state
  * built by the scenario's round_begin() (one thread, quiescent), then each

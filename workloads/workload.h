@@ -6,7 +6,13 @@
  *
  * A workload is one file in workloads/ defining
  * `const struct workload_ops workload_<name>_ops` plus one line in
- * workloads/registry.def.
+ * workloads/workload_registry.def.
+ *
+ * What a workload gets is its plan (struct wl_plan): the driver's settings,
+ * resolved once from the command line (--backend to store ops, durations,
+ * seed...). A workload reads the plan it is handed and never the driver's
+ * configuration; what it needs from the driver it states through hooks
+ * (validate the plan, default_backends, act).
  *
  * Life of a run (driver side, bench/run.c):
  *   setup(ctx)            once, main thread; builds state on ctx->store; may
@@ -39,12 +45,29 @@ struct json;
 
 enum { WL_CONTINUE = 0, WL_DONE = 1 };
 
-/* verify()'s "found it" (exit status 3); a macro, so a workload can test
- * for it with #ifdef. */
-#define WL_VERIFY_DETECTED 3
+/* verify()'s "found it" (the driver exits with status 3). */
+enum { WL_VERIFY_DETECTED = 3 };
 
 /* A counter (core/counters.h) as a bit of workload_ops.counters_never. */
 #define WL_COUNTER(c) (1u << (c))
+
+#define WL_PLAN_MAX 128 /* backends or thread counts in one invocation */
+
+/* The driver's settings, as the workloads see them (read-only). */
+struct wl_plan {
+	const struct store_ops *backends[WL_PLAN_MAX]; /* in run order */
+	unsigned nr_backends;
+	bool backends_given; /* by --backend, not the workload's default */
+	unsigned threads[WL_PLAN_MAX];
+	unsigned nr_threads;
+	double duration_s; /* timed runs; unused when ops != 0 */
+	uint64_t ops;	   /* total ops per run, split over threads; 0 = timed */
+	double warmup_s;
+	unsigned runs;
+	uint64_t seed;
+	bool quiet;
+	bool check; /* poisoning and invariant checks on */
+};
 
 /* Per worker; workloads may keep private state in priv. */
 struct wl_worker {
@@ -55,6 +78,7 @@ struct wl_worker {
 };
 
 struct wl_ctx {
+	const struct wl_plan *plan;
 	struct store *store;
 	const struct store_ops *store_ops;
 	unsigned nr_threads; /* workers to start (setup may change it) */
@@ -89,8 +113,20 @@ struct workload_ops {
 	 * the workload may bump any, so nothing is reported absent for it.
 	 */
 	uint32_t counters_never;
-	/* Check option combinations; print a message and return -1 if bad. */
-	int (*validate)(void);
+	/*
+	 * Optional: an action one of its options asked for instead of a run
+	 * (race: --list-scenarios; such an option is accepted whatever the
+	 * workload). Returns 0 when none was asked, else 1 and, unless out is
+	 * NULL, prints it to out. The driver then exits 0 without running.
+	 */
+	int (*act)(FILE *out);
+	/* Optional: the backends (comma list) to use when --backend is not
+	 * given (lpi-stress: --kernel's era), or NULL for the driver's. Called
+	 * once, after option parsing. */
+	const char *(*default_backends)(void);
+	/* Check option combinations against the plan; print a message and
+	 * return -1 if bad. */
+	int (*validate)(const struct wl_plan *plan);
 	/* Optional: how many LPIs set-up will map, handed to the store as a
 	 * sizing hint (hash tables are sized like a deployment would). */
 	uint32_t (*expected_lpis)(void);
