@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Workload `race`: replays one of the kernel's known LPI races (race.h,
- * ../shared/DESIGN.md section 5) in its buggy or fixed variant.
+ * "The races" in docs/design.md) in its buggy or fixed variant.
  *
  *   bench --workload=race --scenario=NAME [--variant=buggy|fixed]
  *         [--race-mode=forced|random] [--rounds=N] [--duration=S]
