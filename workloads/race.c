@@ -35,6 +35,7 @@
 #include "../bench/config.h"
 #include "../bench/json.h"
 #include "../core/alloc.h"
+#include "../core/rand.h"
 #include "race.h"
 #include "workload.h"
 
@@ -182,12 +183,7 @@ static uint64_t now_ns(void)
 
 static uint64_t race_rand(struct race_thread *t)
 {
-	uint64_t x = t->rng;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	t->rng = x;
-	return x * 0x2545F4914F6CDD1Dull;
+	return lb_rand64(&t->rng);
 }
 
 /* ---- reports ---- */
