@@ -5,8 +5,8 @@
  * and flattening it into cores with grouping keys (package, NUMA node,
  * shared caches) that place.c orders and plan_svg.c draws.
  *
- * Presets carry only the facts in ../shared/ARM64.md: cores per socket,
- * sockets, NUMA nodes, and the LLC where it is documented there; no SMT.
+ * Presets carry only published facts (docs/arm64.md): cores per socket,
+ * sockets, NUMA nodes, and the LLC where it is documented; no SMT.
  * For anything finer (clusters, L2 sharing, split NUMA modes) export the
  * real host with `lstopo --of xml` and pass the file.
  *

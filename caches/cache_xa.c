@@ -14,7 +14,7 @@
  *    dropped. On -ENOMEM the reference is given back: not cached.
  *  - invalidate (its_lock held): for each entry, erase it and drop the
  *    reference of exactly what the erase returned: two invalidators racing
- *    on one entry can never both drop it (DESIGN.md section 5, race d).
+ *    on one entry can never both drop it (race d in docs/design.md).
  *    Only this ITS's entries go (KVM scopes invalidations to the ITS).
  *  - lookup_rcu (--get=rcu): xa_load in the caller's read section, no
  *    reference.

@@ -7,7 +7,7 @@
 #              scripts/cross-test-arm64 fills), found through pkg-config
 #   tests      run by ctest under qemu-aarch64 (CMAKE_CROSSCOMPILING_EMULATOR);
 #              link statically (-DLB_STATIC=ON): dynamically linked threaded
-#              programs hang under qemu-aarch64 7.2 (../shared/ARM64.md)
+#              programs hang under qemu-aarch64 7.2 (docs/arm64.md)
 #
 #   cmake -S . -B build-arm64-lse -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
 #         -DLB_STATIC=ON -DLB_ATOMICS=lse

@@ -11,7 +11,7 @@
 #            (ldxr/stxr), as on ARMv8.0
 # Elsewhere it is ignored and recorded as "n/a (<arch>)". ck's own atomics
 # (our lock kinds) are LL/SC inline assembly whatever is chosen: see
-# ../shared/ARM64.md and tests/test_atomics_asm.sh.
+# docs/arm64.md and tests/test_atomics_asm.sh.
 #
 # LB_STATIC links every program statically: the aarch64 test build runs under
 # qemu-aarch64, where dynamically linked threaded programs hang. Debian's

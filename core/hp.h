@@ -12,8 +12,9 @@
  *    ck_hp_record_t per thread and domain, one hazard per record).
  *  - LB_TSAN builds: a small scheme of our own on C11 atomics, because
  *    TSan cannot see inside libck.so nor ck's inline-assembly atomics
- *    (TESTING.md): the same protocol, with the retire list kept per domain
- *    under a lock and scanned when it grows past a threshold.
+ *    (docs/design.md, "Testing concurrent code"): the same protocol,
+ *    with the retire list kept per domain under a lock and scanned when
+ *    it grows past a threshold.
  * The read side costs the same in both: one store and one full fence
  * (x86: xchg; arm64: str + dmb ish), one reload, one release store.
  *

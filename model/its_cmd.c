@@ -18,7 +18,7 @@
  *
  * GITS_CTLR writes are modelled with both locks held, i.e. the variant
  * fixed in 2026: KVM v6.10 held only cmd_lock there, so two invalidations
- * of the same ITS could run at once (DESIGN.md section 5, race d).
+ * of the same ITS could run at once (race d in docs/design.md).
  *
  * Error handling: a command that fails returns a negative errno and leaves
  * the tables as they were, except MAPD of a mapped device, which (as in

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../core/rand.h"
 #include "its.h"
 
 struct its_layout {
@@ -77,12 +78,7 @@ enum its_mix_op its_mix_pick(const struct its_mix *m, uint64_t rnd);
 /* xorshift64* on a caller-owned state (non-zero). */
 static inline uint64_t its_mix_rand(uint64_t *s)
 {
-	uint64_t x = *s;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545F4914F6CDD1Dull;
+	return lb_rand64(s);
 }
 
 /* Performs one sequence of `op` on targets drawn from *rng. Commands that

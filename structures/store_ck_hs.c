@@ -23,7 +23,7 @@
  *    add looks up again under the lock; a live irq is reused, a dying one
  *    (refcount 0, remove pending) is replaced in place with ck_hs_fas.
  *    The final put removes the INTID only if its slot still holds this
- *    irq, so a replacement made meanwhile is never erased (race 5e).
+ *    irq, so a replacement made meanwhile is never erased (race e in docs/design.md).
  *  - put above zero: lock-free decrement.
  *  - lookup_rcu (--get=rcu|percpu): ck_hs_get in the caller's read
  *    section, no reference (the TSan acquire of the magic as in get).

@@ -36,7 +36,7 @@
  * Why put cannot decide zero under the read side: with readers sharing the
  * lock, a plain decrement to 0 there would leave a dead irq on the list
  * while other readers walk it; a get would then increment from zero and
- * return an object about to be freed (race 5b of the design notes). Hence
+ * return an object about to be freed (race b in docs/design.md). Hence
  * the decrement-unless-one, as the kernel's refcount_dec_and_lock() does.
  * The CAS itself would be correct without the read side (it never makes a
  * zero); put takes the read side anyway because that is what the proposal

@@ -19,7 +19,7 @@
  *    lookups see as one atomic change.
  *  - put: lock-free decrement; the put that reaches zero looks the INTID
  *    up and deletes the entry only if it still carries this irq, so an
- *    entry that replaced it is never removed (race 5e).
+ *    entry that replaced it is never removed (race e in docs/design.md).
  *  - lookup_rcu (--get=rcu|percpu): cds_lfht_lookup in the caller's
  *    read section, no reference.
  *  - for_each: collects INTIDs in range with one cds_lfht traversal in a
@@ -39,9 +39,10 @@
  * sections. LB_TSAN builds replace our RCU with the checking flavour
  * (core/rcu_check.c), which liburcu knows nothing about; readers would have
  * to hold both, and TSan cannot follow liburcu's inline-assembly atomics
- * anyway (TESTING.md). So in TSan builds create() fails with errno ENOTSUP,
- * the skip rule of tests/store_test.h, and the backend is covered by the
- * normal and ASan+UBSan builds. The code still compiles in TSan builds.
+ * anyway (docs/design.md, "Testing concurrent code"). So in TSan builds
+ * create() fails with errno ENOTSUP, the skip rule of tests/store_test.h,
+ * and the backend is covered by the normal and ASan+UBSan builds. The
+ * code still compiles in TSan builds.
  *
  * Memory (stats.mem_bytes) is an estimate: entries x sizeof(entry), which
  * is exact, plus bucket nodes. liburcu does not expose its bucket count;

@@ -7,7 +7,7 @@
  * Concurrency contract:
  *  - get: lock-free. RCU read section, xa_load, try-get (increment only
  *    from non-zero: between the final put and the erase a dead object is
- *    still indexed; DESIGN.md 5b), leave the section.
+ *    still indexed; race b in docs/design.md), leave the section.
  *  - put: decrement with no lock. Only the put that reaches zero takes the
  *    xa_lock, erases the slot if it still holds this irq, and frees the irq
  *    after a grace period.
@@ -109,12 +109,12 @@ static void xs_put(struct store *s, struct lb_irq *irq)
 	 * Last reference. Between the decrement above and the erase below a
 	 * concurrent add (MAPTI of the same INTID) may find this dying irq,
 	 * fail to try-get it and store a fresh one in its slot. Erasing
-	 * unconditionally would then remove the new mapping (DESIGN.md 5e,
-	 * "release vs re-registration"). The fix modelled here: erase only if
-	 * the slot still holds this irq (compare-and-exchange under the
-	 * xa_lock). DESIGN.md describes the other way to close the window,
-	 * the final decrement inside the store lock; either leaves the fresh
-	 * entry alone. No ABA: this irq's memory cannot be reused by a fresh
+	 * unconditionally would then remove the new mapping (race e in
+	 * docs/design.md, "release vs re-registration"). The fix modelled
+	 * here: erase only if the slot still holds this irq
+	 * (compare-and-exchange under the xa_lock). The other fix, the final
+	 * decrement inside the store lock, closes the window too; either
+	 * leaves the fresh entry alone. No ABA: this irq's memory cannot be reused by a fresh
 	 * irq before the exchange, as it is freed only below.
 	 */
 	xa_lock(&x->xa);

@@ -22,6 +22,7 @@
 
 #include "core/alloc.h"
 #include "core/irq.h"
+#include "core/rand.h"
 #include "structures/store.h"
 
 /* ---- Bug hooks: record, so one backend's bug fails its checks and the
@@ -176,12 +177,7 @@ static inline uint64_t st_now_ns(void)
 /* xorshift64*: cheap per-thread randomness; state must be non-zero. */
 static inline uint64_t st_rand(uint64_t *s)
 {
-	uint64_t x = *s;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545f4914f6cdd1dull;
+	return lb_rand64(s);
 }
 
 static inline uint64_t st_stat_or(uint64_t v, uint64_t absent_as)

@@ -13,7 +13,7 @@
 #   outline   outline calls present; no inline LSE, no LL/SC
 # Objects that use ck's atomics (CK_ASM below) are exempt from the "no
 # LL/SC" rule: Debian's ck has no usable LSE path (its ck_pr_lse.h does not
-# compile, ../shared/ARM64.md), so ck_pr and the ck spinlocks behind our
+# compile, docs/arm64.md), so ck_pr and the ck spinlocks behind our
 # spin and ticket locks are LL/SC inline assembly in every build. An llsc
 # build must still show no LSE there. libck's, liburcu's and libc's own
 # code is not ours and is not checked.

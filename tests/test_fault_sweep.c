@@ -37,6 +37,7 @@
 #include "bench/options.h"
 #include "check.h"
 #include "core/alloc.h"
+#include "core/rand.h"
 #include "structures/store.h"
 #include "caches/cache.h"
 #include "model/its.h"
@@ -271,10 +272,7 @@ static void store_percent(const struct store_ops *ops, uint64_t seed, unsigned *
 	static const char opsyms[] = "aaagprf";
 	int f0 = check_failures;
 	for (unsigned i = 0; i < 400 && check_failures == f0; i++) {
-		x ^= x >> 12;
-		x ^= x << 25;
-		x ^= x >> 27;
-		uint64_t r = x * 0x2545F4914F6CDD1Dull;
+		uint64_t r = lb_rand64(&x);
 		char op = opsyms[(r >> 8) % 7];
 		unsigned k = (unsigned)((r >> 24) % NSKEYS);
 		if (op == 'a') {
@@ -534,10 +532,7 @@ static void cache_percent(const struct cache_ops *cops, const struct store_ops *
 	lb_alloc_fail_percent(25, seed);
 	uint64_t x = seed * 0x9E3779B97F4A7C15ull | 1;
 	for (unsigned n = 0; n < 300; n++) {
-		x ^= x >> 12;
-		x ^= x << 25;
-		x ^= x >> 27;
-		uint64_t r = x * 0x2545F4914F6CDD1Dull;
+		uint64_t r = lb_rand64(&x);
 		unsigned i = (unsigned)((r >> 16) % NLPI);
 		switch ((r >> 8) % 8) {
 		case 0:

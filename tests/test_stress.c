@@ -426,7 +426,7 @@ static void *hot_remapper(void *arg)
 		if (sl->mapped) {
 			/* Mapped since the last turn: the store must still hold
 			 * this object. A getter's final put of the previous one
-			 * erasing it by INTID (race 5e) shows here. */
+			 * erasing it by INTID (race e in docs/design.md) shows here. */
 			struct lb_irq *irq = checked_get(w, sl->intid);
 			if (irq != sl->irq)
 				WFAIL(w, "get(%u) of the mapped hot LPI returned %p, mapped %p",
@@ -441,7 +441,7 @@ static void *hot_remapper(void *arg)
 			 * finding the old object, so it dies, and re-map at
 			 * once: the add then meets an entry that is absent or
 			 * still dying (final put done, erase pending), the
-			 * replace-vs-release race (5e). Our own put here may be
+			 * replace-vs-release race (race e). Our own put here may be
 			 * the final one. */
 			uint64_t until = st_now_ns() + DRAIN_NS;
 			while (st_now_ns() < until) {

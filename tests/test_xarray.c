@@ -32,6 +32,7 @@
 
 #include "check.h"
 #include "core/alloc.h"
+#include "core/rand.h"
 #include "core/sync.h"
 #include "structures/xarray.h"
 
@@ -58,12 +59,7 @@ static uint64_t now_ns(void)
 
 static uint64_t rnd(uint64_t *s)
 {
-	uint64_t x = *s;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545f4914f6cdd1dull;
+	return lb_rand64(s);
 }
 
 /* ---- heights grow and shrink with the largest index ---- */

@@ -7,6 +7,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "../core/rand.h"
+
 _Thread_local struct samp_thread *samp_self;
 
 static const char *const op_names[SAMP_OP_NR] = {
@@ -26,17 +28,13 @@ const char *samp_op_name(enum samp_op op)
 
 static uint64_t next_period(struct samp_thread *s)
 {
-	uint64_t x = s->rng, half = s->every / 2;
+	uint64_t half = s->every / 2;
 
 	if (!s->every)
 		return UINT64_MAX; /* never due in practice; reloaded if it is */
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	s->rng = x;
 	/* Uniform in [N - N/2, N + N/2]: mean N. Multiply-shift, not %: a
 	 * 64-bit division costs tens of ns and this runs once per timed op. */
-	return s->every - half + (((x * 0x2545F4914F6CDD1Dull) >> 32) * (2 * half + 1) >> 32);
+	return s->every - half + ((lb_rand64(&s->rng) >> 32) * (2 * half + 1) >> 32);
 }
 
 void samp_thread_init(struct samp_thread *s, unsigned every, uint64_t seed)

@@ -4,7 +4,7 @@
  * set-up as vgic_lpi_stress's guest, the injector and vCPU ops, verify,
  * report.
  *
- * Fidelity notes (DESIGN.md section 7):
+ * Fidelity notes (docs/design.md, "Where the model differs"):
  *  - --inject-cost busy-waits before each injection, standing in for the
  *    KVM_SIGNAL_MSI ioctl the selftest pays (about a microsecond).
  *  - vCPU threads poll: an idle vCPU yields the CPU instead of halting and

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Workload `race`: replays one of the kernel's known LPI races (race.h,
- * ../shared/DESIGN.md section 5) in its buggy or fixed variant.
+ * "The races" in docs/design.md) in its buggy or fixed variant.
  *
  *   bench --workload=race --scenario=NAME [--variant=buggy|fixed]
  *         [--race-mode=forced|random] [--rounds=N] [--duration=S]
@@ -34,6 +34,7 @@
 
 #include "../util/json.h"
 #include "../core/alloc.h"
+#include "../core/rand.h"
 #include "race.h"
 #include "workload.h"
 
@@ -185,12 +186,7 @@ static uint64_t now_ns(void)
 
 static uint64_t race_rand(struct race_thread *t)
 {
-	uint64_t x = t->rng;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	t->rng = x;
-	return x * 0x2545F4914F6CDD1Dull;
+	return lb_rand64(&t->rng);
 }
 
 /* ---- reports ---- */

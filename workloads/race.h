@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Race replays (workload `race`): the known LPI races of KVM's vGIC/ITS
- * (../shared/DESIGN.md section 5), each as a small self-contained model of
+ * ("The races" in docs/design.md), each as a small self-contained model of
  * the kernel code path involved, in a buggy and a fixed variant, replayed
  * under a schedule that opens the race window, with checkers that say what
  * went wrong and where.

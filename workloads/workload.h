@@ -39,6 +39,7 @@
 
 #include "../util/option.h"
 #include "../core/counters.h"
+#include "../core/rand.h"
 #include "../structures/store.h"
 
 struct json;
@@ -150,12 +151,7 @@ const struct workload_ops *workload_find(const char *name);
 /* xorshift64*: fast per-thread randomness. */
 static inline uint64_t wl_rand(struct wl_worker *w)
 {
-	uint64_t x = w->rng;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	w->rng = x;
-	return x * 0x2545F4914F6CDD1Dull;
+	return lb_rand64(&w->rng);
 }
 
 /* Uniform in [0, n) without division bias worth caring about here. */
