@@ -28,7 +28,6 @@
  * eviction drops a reference).
  */
 #include "../core/alloc.h"
-#include "../model/its.h"
 #include "cache.h"
 
 struct lru_entry {
@@ -114,13 +113,13 @@ static struct lru_entry *lru_find(struct cache_lru *c, uint64_t db, uint32_t dev
 	return NULL;
 }
 
-static struct lb_irq *lru_lookup(struct cache *base, const struct its *its, uint32_t devid,
+static struct lb_irq *lru_lookup(struct cache *base, uint64_t doorbell, uint32_t devid,
 				 uint32_t eventid)
 {
 	struct cache_lru *c = to_lru(base);
 	struct lb_irq *irq = NULL;
 	lb_lock(&c->lock);
-	struct lru_entry *e = lru_find(c, its->doorbell, devid, eventid);
+	struct lru_entry *e = lru_find(c, doorbell, devid, eventid);
 	if (e) {
 		irq = e->irq;
 		lb_ref_get(&irq->refcount);
@@ -129,13 +128,13 @@ static struct lb_irq *lru_lookup(struct cache *base, const struct its *its, uint
 	return irq;
 }
 
-static void lru_insert(struct cache *base, struct its *its, uint32_t devid, uint32_t eventid,
+static void lru_insert(struct cache *base, uint64_t doorbell, uint32_t devid, uint32_t eventid,
 		       struct lb_irq *irq)
 {
 	struct cache_lru *c = to_lru(base);
 	lb_lock(&c->lock);
 	/* Another injector may have cached it since our lookup missed. */
-	if (lru_find(c, its->doorbell, devid, eventid)) {
+	if (lru_find(c, doorbell, devid, eventid)) {
 		lb_unlock(&c->lock);
 		return;
 	}
@@ -146,7 +145,7 @@ static void lru_insert(struct cache *base, struct its *its, uint32_t devid, uint
 		LB_COUNT(LB_C_CACHE_EVICT);
 	}
 	lb_ref_get(&irq->refcount); /* the ITE's keeps it above zero */
-	e->doorbell = its->doorbell;
+	e->doorbell = doorbell;
 	e->devid = devid;
 	e->eventid = eventid;
 	e->irq = irq;

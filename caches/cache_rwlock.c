@@ -23,7 +23,6 @@
  * reader-preferring, sleeps).
  */
 #include "../core/alloc.h"
-#include "../model/its.h"
 #include "cache.h"
 
 struct rw_entry {
@@ -107,13 +106,13 @@ static struct rw_entry *rw_find(struct cache_rw *c, uint64_t db, uint32_t devid,
 	return NULL;
 }
 
-static struct lb_irq *rw_lookup(struct cache *base, const struct its *its, uint32_t devid,
+static struct lb_irq *rw_lookup(struct cache *base, uint64_t doorbell, uint32_t devid,
 				uint32_t eventid)
 {
 	struct cache_rw *c = to_rw(base);
 	struct lb_irq *irq = NULL;
 	lb_read_lock(&c->lock);
-	struct rw_entry *e = rw_find(c, its->doorbell, devid, eventid);
+	struct rw_entry *e = rw_find(c, doorbell, devid, eventid);
 	if (e) {
 		irq = e->irq;
 		lb_ref_get(&irq->refcount);
@@ -143,12 +142,12 @@ static struct rw_entry *rw_victim(struct cache_rw *c)
 	return victim;
 }
 
-static void rw_insert(struct cache *base, struct its *its, uint32_t devid, uint32_t eventid,
+static void rw_insert(struct cache *base, uint64_t doorbell, uint32_t devid, uint32_t eventid,
 		      struct lb_irq *irq)
 {
 	struct cache_rw *c = to_rw(base);
 	lb_write_lock(&c->lock);
-	if (rw_find(c, its->doorbell, devid, eventid)) {
+	if (rw_find(c, doorbell, devid, eventid)) {
 		lb_write_unlock(&c->lock);
 		return;
 	}
@@ -161,7 +160,7 @@ static void rw_insert(struct cache *base, struct its *its, uint32_t devid, uint3
 	uint64_t now = LB_READ_ONCE(c->clock) + 1;
 	LB_WRITE_ONCE(c->clock, now);
 	lb_ref_get(&irq->refcount);
-	e->doorbell = its->doorbell;
+	e->doorbell = doorbell;
 	e->devid = devid;
 	e->eventid = eventid;
 	e->irq = irq;

@@ -28,7 +28,6 @@
 #include "../core/alloc.h"
 #include "../structures/xarray.h"
 #include "cache.h"
-#include "../model/its.h"
 
 struct cache_xa {
 	struct cache base;
@@ -72,11 +71,11 @@ static void xac_destroy(struct cache *base)
 	lb_free(LB_MEM_CACHE, c, sizeof(*c));
 }
 
-static struct lb_irq *xac_lookup(struct cache *base, const struct its *its, uint32_t devid,
+static struct lb_irq *xac_lookup(struct cache *base, uint64_t doorbell, uint32_t devid,
 				 uint32_t eventid)
 {
 	struct cache_xa *c = to_xa(base);
-	(void)its;
+	(void)doorbell;
 	lb_rcu_read_lock();
 	struct lb_irq *irq = xa_load(&c->xa, xa_cache_key(devid, eventid));
 	if (irq && !lb_ref_tryget(&irq->refcount))
@@ -88,22 +87,22 @@ static struct lb_irq *xac_lookup(struct cache *base, const struct its *its, uint
 }
 
 /* Context: inside lb_rcu_read_lock() (cache.h). */
-static struct lb_irq *xac_lookup_rcu(struct cache *base, const struct its *its, uint32_t devid,
+static struct lb_irq *xac_lookup_rcu(struct cache *base, uint64_t doorbell, uint32_t devid,
 				     uint32_t eventid)
 {
-	(void)its;
+	(void)doorbell;
 	struct lb_irq *irq = xa_load(&to_xa(base)->xa, xa_cache_key(devid, eventid));
 	if (irq)
 		irq_check(irq);
 	return irq;
 }
 
-static void xac_insert(struct cache *base, struct its *its, uint32_t devid, uint32_t eventid,
+static void xac_insert(struct cache *base, uint64_t doorbell, uint32_t devid, uint32_t eventid,
 		       struct lb_irq *irq)
 {
 	struct cache_xa *c = to_xa(base);
 	unsigned long key = xa_cache_key(devid, eventid);
-	(void)its;
+	(void)doorbell;
 	/* Another injector of this ITS may have cached it first (we both
 	 * missed, then took its_lock in turn). */
 	if (xa_load(&c->xa, key) == irq)
