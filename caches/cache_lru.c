@@ -73,8 +73,7 @@ static struct cache *lru_create(const struct cache_cfg *cfg)
 static void lru_drop_all(struct cache_lru *c)
 {
 	struct lb_list *pos;
-	lb_list_for_each(pos, &c->head)
-	{
+	lb_list_for_each(pos, &c->head) {
 		struct lru_entry *e = lb_list_entry(pos, struct lru_entry, link);
 		if (!e->irq)
 			break;
@@ -99,8 +98,7 @@ static struct lru_entry *lru_find(struct cache_lru *c, uint64_t db, uint32_t dev
 				  uint32_t eventid)
 {
 	struct lb_list *pos;
-	lb_list_for_each(pos, &c->head)
-	{
+	lb_list_for_each(pos, &c->head) {
 		struct lru_entry *e = lb_list_entry(pos, struct lru_entry, link);
 		if (!e->irq)
 			break; /* free entries are the tail: nothing after */
@@ -167,8 +165,7 @@ static void lru_for_each(struct cache *base, cache_visit_fn fn, void *arg)
 {
 	struct cache_lru *c = to_lru(base);
 	struct lb_list *pos;
-	lb_list_for_each(pos, &c->head)
-	{
+	lb_list_for_each(pos, &c->head) {
 		struct lru_entry *e = lb_list_entry(pos, struct lru_entry, link);
 		if (!e->irq || fn(e->doorbell, e->devid, e->eventid, e->irq, arg))
 			break;
@@ -181,8 +178,7 @@ static void lru_stats(struct cache *base, struct cache_stats *st)
 	uint64_t n = 0;
 	struct lb_list *pos;
 	lb_lock(&c->lock);
-	lb_list_for_each(pos, &c->head)
-	{
+	lb_list_for_each(pos, &c->head) {
 		if (!lb_list_entry(pos, struct lru_entry, link)->irq)
 			break;
 		n++;

@@ -70,8 +70,7 @@ static struct cache *rw_create(const struct cache_cfg *cfg)
 static void rw_drop_all(struct cache_rw *c)
 {
 	struct lb_list *pos;
-	lb_list_for_each(pos, &c->head)
-	{
+	lb_list_for_each(pos, &c->head) {
 		struct rw_entry *e = lb_list_entry(pos, struct rw_entry, link);
 		if (!e->irq)
 			break;
@@ -95,8 +94,7 @@ static void rw_destroy(struct cache *base)
 static struct rw_entry *rw_find(struct cache_rw *c, uint64_t db, uint32_t devid, uint32_t eventid)
 {
 	struct lb_list *pos;
-	lb_list_for_each(pos, &c->head)
-	{
+	lb_list_for_each(pos, &c->head) {
 		struct rw_entry *e = lb_list_entry(pos, struct rw_entry, link);
 		if (!e->irq)
 			break;
@@ -132,8 +130,7 @@ static struct rw_entry *rw_victim(struct cache_rw *c)
 		return tail;
 	struct rw_entry *victim = NULL;
 	struct lb_list *pos;
-	lb_list_for_each(pos, &c->head)
-	{
+	lb_list_for_each(pos, &c->head) {
 		struct rw_entry *e = lb_list_entry(pos, struct rw_entry, link);
 		/* <=: on a tie the later one, i.e. the older insert. */
 		if (!victim || LB_READ_ONCE(e->stamp) <= LB_READ_ONCE(victim->stamp))
@@ -183,8 +180,7 @@ static void rw_for_each(struct cache *base, cache_visit_fn fn, void *arg)
 {
 	struct cache_rw *c = to_rw(base);
 	struct lb_list *pos;
-	lb_list_for_each(pos, &c->head)
-	{
+	lb_list_for_each(pos, &c->head) {
 		struct rw_entry *e = lb_list_entry(pos, struct rw_entry, link);
 		if (!e->irq || fn(e->doorbell, e->devid, e->eventid, e->irq, arg))
 			break;
@@ -197,8 +193,7 @@ static void rw_stats(struct cache *base, struct cache_stats *st)
 	uint64_t n = 0;
 	struct lb_list *pos;
 	lb_write_lock(&c->lock);
-	lb_list_for_each(pos, &c->head)
-	{
+	lb_list_for_each(pos, &c->head) {
 		if (!lb_list_entry(pos, struct rw_entry, link)->irq)
 			break;
 		n++;

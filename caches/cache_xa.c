@@ -61,8 +61,7 @@ static void xac_destroy(struct cache *base)
 	struct cache_xa *c = to_xa(base);
 	unsigned long idx;
 	void *entry;
-	xa_for_each(&c->xa, idx, entry)
-	{
+	xa_for_each(&c->xa, idx, entry) {
 		struct lb_irq *irq = xa_erase(&c->xa, idx);
 		if (irq)
 			store_put(c->store, irq); /* quiescent: no reader left */
@@ -125,8 +124,7 @@ static void xac_invalidate(struct cache *base, struct its *its)
 	unsigned long idx;
 	void *entry;
 	(void)its;
-	xa_for_each(&c->xa, idx, entry)
-	{
+	xa_for_each(&c->xa, idx, entry) {
 		struct lb_irq *irq = xa_erase(&c->xa, idx);
 		if (!irq)
 			continue;
@@ -141,8 +139,7 @@ static void xac_for_each(struct cache *base, cache_visit_fn fn, void *arg)
 	struct cache_xa *c = to_xa(base);
 	unsigned long idx;
 	void *entry;
-	xa_for_each(&c->xa, idx, entry)
-	{
+	xa_for_each(&c->xa, idx, entry) {
 		if (fn(c->doorbell, (uint32_t)(idx >> 16), (uint32_t)(idx & 0xffffu), entry, arg))
 			break;
 	}
@@ -154,8 +151,7 @@ static void xac_stats(struct cache *base, struct cache_stats *st)
 	uint64_t n = 0;
 	unsigned long idx;
 	void *entry;
-	xa_for_each(&c->xa, idx, entry)
-	{
+	xa_for_each(&c->xa, idx, entry) {
 		n++;
 	}
 	*st = (struct cache_stats){.entries = n,
