@@ -383,8 +383,11 @@ void options_usage(FILE *out)
  * are their owners' to restore (topo_reset, faults_reset...). */
 void options_reset(void)
 {
-	for (unsigned i = 0; i < nr_entries; i++)
+	for (unsigned i = 0; i < nr_entries; i++) {
 		entries[i].given = false;
+		if (entries[i].opt->seen)
+			*entries[i].opt->seen = false;
+	}
 	pending_action = BENCH_RUN;
 	/* optind = 0 makes glibc's getopt re-initialise, dropping a pointer
 	 * into the previous argv left by a parse that stopped inside a

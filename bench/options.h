@@ -20,8 +20,9 @@ int options_parse(int argc, char **argv, enum bench_action *action);
 void options_usage(FILE *out);
 /* True if the named option was given (any module's table). */
 bool options_given(const char *name);
-/* Forgets which options were given, the pending action and getopt's state
- * (tests, fuzzing); bench_cfg and module settings are not restored. */
+/* Forgets which options were given (their seen flags too), the pending
+ * action and getopt's state (tests, fuzzing); bench_cfg and module
+ * settings are not restored. */
 void options_reset(void);
 
 extern const struct bench_opt bench_core_opts[];

@@ -30,8 +30,8 @@
  *
  * Driver sequence:
  *   options_parse()               topo_opts is in options.def
- *   topo_validate()               once; exit 2 if it returns -1
- *   if (topo_plan_requested())    exit(topo_plan_main(runs, n, stdout))
+ *   topo_validate()               once; main returns 2 if it returns -1
+ *   if (topo_plan_requested())    return topo_plan_main(runs, n, stdout)
  *   topo_bind_memory()            main thread, before creating the store
  *   topo_write_json(js)           the "topology" object (manifest)
  *   for each run:

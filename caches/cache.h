@@ -85,12 +85,20 @@ struct cache_ops {
 	 * still deferred through call_rcu use the store: the owner waits for
 	 * them (lb_rcu_barrier) before destroying it. */
 	void (*destroy)(struct cache *c);
-	/* Returns a referenced irq or NULL. `its` names the doorbell. */
-	struct lb_irq *(*lookup)(struct cache *c, const struct its *its, uint32_t devid,
+	/* Returns a referenced irq or NULL. doorbell: the injecting ITS's
+	 * (its->doorbell), part of the key of VM-wide designs. */
+	struct lb_irq *(*lookup)(struct cache *c, uint64_t doorbell, uint32_t devid,
 				 uint32_t eventid);
-	/* Context: its->its_lock held; irq mapped by an ITE of its. An existing
-	 * entry for the key is kept. Allocation failure: not cached. */
-	void (*insert)(struct cache *c, struct its *its, uint32_t devid, uint32_t eventid,
+	/*
+	 * Context: the owning ITS's its_lock held; irq mapped by one of its
+	 * ITEs. An existing entry for the key is either kept (lru, rwlock,
+	 * usage-*: 6.8's "already cached, done") or replaced and its
+	 * reference dropped (xa: 6.10's xa_store); every command that remaps
+	 * a key invalidates first, so under its_lock an existing entry holds
+	 * this same irq and both give the same answer. Allocation failure:
+	 * not cached (insert_enomem), never an error: the cache is best effort.
+	 */
+	void (*insert)(struct cache *c, uint64_t doorbell, uint32_t devid, uint32_t eventid,
 		       struct lb_irq *irq);
 	/* Drops every entry of its scope (VM-wide designs: all). Context:
 	 * its->its_lock held. */
@@ -108,7 +116,7 @@ struct cache_ops {
 	 * itself stays valid because --get=rcu requires a store that frees
 	 * after a grace period.
 	 */
-	struct lb_irq *(*lookup_rcu)(struct cache *c, const struct its *its, uint32_t devid,
+	struct lb_irq *(*lookup_rcu)(struct cache *c, uint64_t doorbell, uint32_t devid,
 				     uint32_t eventid);
 };
 

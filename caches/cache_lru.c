@@ -28,7 +28,6 @@
  * eviction drops a reference).
  */
 #include "../core/alloc.h"
-#include "../model/its.h"
 #include "cache_entries.h"
 
 struct cache_lru {
@@ -71,13 +70,13 @@ static struct cache_entry *lru_find(struct cache_lru *c, uint64_t db, uint32_t d
 	return e;
 }
 
-static struct lb_irq *lru_lookup(struct cache *base, const struct its *its, uint32_t devid,
+static struct lb_irq *lru_lookup(struct cache *base, uint64_t doorbell, uint32_t devid,
 				 uint32_t eventid)
 {
 	struct cache_lru *c = to_lru(base);
 	struct lb_irq *irq = NULL;
 	lb_lock(&c->lock);
-	struct cache_entry *e = lru_find(c, its->doorbell, devid, eventid);
+	struct cache_entry *e = lru_find(c, doorbell, devid, eventid);
 	if (e) {
 		irq = e->irq;
 		lb_ref_get(&irq->refcount);
@@ -86,14 +85,14 @@ static struct lb_irq *lru_lookup(struct cache *base, const struct its *its, uint
 	return irq;
 }
 
-static void lru_insert(struct cache *base, struct its *its, uint32_t devid, uint32_t eventid,
+static void lru_insert(struct cache *base, uint64_t doorbell, uint32_t devid, uint32_t eventid,
 		       struct lb_irq *irq)
 {
 	struct cache_lru *c = to_lru(base);
 	lb_lock(&c->lock);
 	/* Another injector may have cached it since our lookup missed. */
-	if (!lru_find(c, its->doorbell, devid, eventid))
-		cache_entries_fill(&c->entries, cache_entries_tail(&c->entries), its->doorbell,
+	if (!lru_find(c, doorbell, devid, eventid))
+		cache_entries_fill(&c->entries, cache_entries_tail(&c->entries), doorbell,
 				   devid, eventid, irq);
 	lb_unlock(&c->lock);
 }

@@ -29,21 +29,21 @@ static void none_destroy(struct cache *c)
 	lb_free(LB_MEM_CACHE, c, sizeof(struct cache_none));
 }
 
-static struct lb_irq *none_lookup(struct cache *c, const struct its *its, uint32_t devid,
+static struct lb_irq *none_lookup(struct cache *c, uint64_t doorbell, uint32_t devid,
 				  uint32_t eventid)
 {
 	(void)c;
-	(void)its;
+	(void)doorbell;
 	(void)devid;
 	(void)eventid;
 	return NULL;
 }
 
-static void none_insert(struct cache *c, struct its *its, uint32_t devid, uint32_t eventid,
+static void none_insert(struct cache *c, uint64_t doorbell, uint32_t devid, uint32_t eventid,
 			struct lb_irq *irq)
 {
 	(void)c;
-	(void)its;
+	(void)doorbell;
 	(void)devid;
 	(void)eventid;
 	(void)irq;

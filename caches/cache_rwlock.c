@@ -23,7 +23,6 @@
  * reader-preferring, sleeps).
  */
 #include "../core/alloc.h"
-#include "../model/its.h"
 #include "cache_entries.h"
 
 struct rw_entry {
@@ -63,13 +62,13 @@ static void rw_destroy(struct cache *base)
 	lb_free(LB_MEM_CACHE, c, sizeof(*c));
 }
 
-static struct lb_irq *rw_lookup(struct cache *base, const struct its *its, uint32_t devid,
+static struct lb_irq *rw_lookup(struct cache *base, uint64_t doorbell, uint32_t devid,
 				uint32_t eventid)
 {
 	struct cache_rw *c = to_rw(base);
 	struct lb_irq *irq = NULL;
 	lb_read_lock(&c->lock);
-	struct cache_entry *ce = cache_entries_find(&c->entries, its->doorbell, devid, eventid);
+	struct cache_entry *ce = cache_entries_find(&c->entries, doorbell, devid, eventid);
 	if (ce) {
 		struct rw_entry *e = to_rw_entry(ce);
 		irq = ce->irq;
@@ -100,16 +99,16 @@ static struct rw_entry *rw_victim(struct cache_rw *c)
 	return victim;
 }
 
-static void rw_insert(struct cache *base, struct its *its, uint32_t devid, uint32_t eventid,
+static void rw_insert(struct cache *base, uint64_t doorbell, uint32_t devid, uint32_t eventid,
 		      struct lb_irq *irq)
 {
 	struct cache_rw *c = to_rw(base);
 	lb_write_lock(&c->lock);
-	if (!cache_entries_find(&c->entries, its->doorbell, devid, eventid)) {
+	if (!cache_entries_find(&c->entries, doorbell, devid, eventid)) {
 		struct rw_entry *e = rw_victim(c);
 		uint64_t now = LB_READ_ONCE(c->clock) + 1;
 		LB_WRITE_ONCE(c->clock, now);
-		cache_entries_fill(&c->entries, &e->e, its->doorbell, devid, eventid, irq);
+		cache_entries_fill(&c->entries, &e->e, doorbell, devid, eventid, irq);
 		LB_WRITE_ONCE(e->stamp, now);
 	}
 	lb_write_unlock(&c->lock);

@@ -32,7 +32,6 @@
  * Reclamation: entries after a grace period (synchronize or call_rcu).
  */
 #include "../core/alloc.h"
-#include "../model/its.h"
 #include "cache.h"
 
 struct usage_entry {
@@ -98,7 +97,7 @@ static void usage_destroy(struct cache *base)
 	lb_free(LB_MEM_CACHE, c, sizeof(*c));
 }
 
-static struct lb_irq *usage_lookup(struct cache *base, const struct its *its, uint32_t devid,
+static struct lb_irq *usage_lookup(struct cache *base, uint64_t doorbell, uint32_t devid,
 				   uint32_t eventid)
 {
 	struct cache_usage *c = to_usage(base);
@@ -106,7 +105,7 @@ static struct lb_irq *usage_lookup(struct cache *base, const struct its *its, ui
 	lb_rcu_read_lock();
 	for (struct usage_entry *e = lb_rcu_dereference(c->head); e;
 	     e = lb_rcu_dereference(e->next)) {
-		if (e->doorbell != its->doorbell || e->devid != devid || e->eventid != eventid)
+		if (e->doorbell != doorbell || e->devid != devid || e->eventid != eventid)
 			continue;
 		struct lb_irq *irq = lb_rcu_dereference(e->irq);
 		if (!irq)
@@ -123,13 +122,13 @@ static struct lb_irq *usage_lookup(struct cache *base, const struct its *its, ui
 }
 
 /* Context: inside lb_rcu_read_lock() (cache.h). */
-static struct lb_irq *usage_lookup_rcu(struct cache *base, const struct its *its, uint32_t devid,
+static struct lb_irq *usage_lookup_rcu(struct cache *base, uint64_t doorbell, uint32_t devid,
 				       uint32_t eventid)
 {
 	struct cache_usage *c = to_usage(base);
 	for (struct usage_entry *e = lb_rcu_dereference(c->head); e;
 	     e = lb_rcu_dereference(e->next)) {
-		if (e->doorbell != its->doorbell || e->devid != devid || e->eventid != eventid)
+		if (e->doorbell != doorbell || e->devid != devid || e->eventid != eventid)
 			continue;
 		struct lb_irq *irq = lb_rcu_dereference(e->irq);
 		if (!irq)
@@ -172,7 +171,7 @@ static struct usage_entry **usage_victim(struct cache_usage *c, uint64_t *max_us
 	return victim;
 }
 
-static void usage_insert(struct cache *base, struct its *its, uint32_t devid, uint32_t eventid,
+static void usage_insert(struct cache *base, uint64_t doorbell, uint32_t devid, uint32_t eventid,
 			 struct lb_irq *irq)
 {
 	struct cache_usage *c = to_usage(base);
@@ -183,7 +182,7 @@ static void usage_insert(struct cache *base, struct its *its, uint32_t devid, ui
 		lb_unlock(&c->lock);
 		return;
 	}
-	n->doorbell = its->doorbell;
+	n->doorbell = doorbell;
 	n->devid = devid;
 	n->eventid = eventid;
 	n->store = c->store;

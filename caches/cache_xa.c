@@ -28,7 +28,6 @@
 #include "../core/alloc.h"
 #include "../structures/xarray.h"
 #include "cache.h"
-#include "../model/its.h"
 
 struct cache_xa {
 	struct cache base;
@@ -62,8 +61,7 @@ static void xac_destroy(struct cache *base)
 	struct cache_xa *c = to_xa(base);
 	unsigned long idx;
 	void *entry;
-	xa_for_each(&c->xa, idx, entry)
-	{
+	xa_for_each(&c->xa, idx, entry) {
 		struct lb_irq *irq = xa_erase(&c->xa, idx);
 		if (irq)
 			store_put(c->store, irq); /* quiescent: no reader left */
@@ -72,11 +70,11 @@ static void xac_destroy(struct cache *base)
 	lb_free(LB_MEM_CACHE, c, sizeof(*c));
 }
 
-static struct lb_irq *xac_lookup(struct cache *base, const struct its *its, uint32_t devid,
+static struct lb_irq *xac_lookup(struct cache *base, uint64_t doorbell, uint32_t devid,
 				 uint32_t eventid)
 {
 	struct cache_xa *c = to_xa(base);
-	(void)its;
+	(void)doorbell;
 	lb_rcu_read_lock();
 	struct lb_irq *irq = xa_load(&c->xa, xa_cache_key(devid, eventid));
 	if (irq && !lb_ref_tryget(&irq->refcount))
@@ -88,22 +86,22 @@ static struct lb_irq *xac_lookup(struct cache *base, const struct its *its, uint
 }
 
 /* Context: inside lb_rcu_read_lock() (cache.h). */
-static struct lb_irq *xac_lookup_rcu(struct cache *base, const struct its *its, uint32_t devid,
+static struct lb_irq *xac_lookup_rcu(struct cache *base, uint64_t doorbell, uint32_t devid,
 				     uint32_t eventid)
 {
-	(void)its;
+	(void)doorbell;
 	struct lb_irq *irq = xa_load(&to_xa(base)->xa, xa_cache_key(devid, eventid));
 	if (irq)
 		irq_check(irq);
 	return irq;
 }
 
-static void xac_insert(struct cache *base, struct its *its, uint32_t devid, uint32_t eventid,
+static void xac_insert(struct cache *base, uint64_t doorbell, uint32_t devid, uint32_t eventid,
 		       struct lb_irq *irq)
 {
 	struct cache_xa *c = to_xa(base);
 	unsigned long key = xa_cache_key(devid, eventid);
-	(void)its;
+	(void)doorbell;
 	/* Another injector of this ITS may have cached it first (we both
 	 * missed, then took its_lock in turn). */
 	if (xa_load(&c->xa, key) == irq)
@@ -126,8 +124,7 @@ static void xac_invalidate(struct cache *base, struct its *its)
 	unsigned long idx;
 	void *entry;
 	(void)its;
-	xa_for_each(&c->xa, idx, entry)
-	{
+	xa_for_each(&c->xa, idx, entry) {
 		struct lb_irq *irq = xa_erase(&c->xa, idx);
 		if (!irq)
 			continue;
@@ -142,8 +139,7 @@ static void xac_for_each(struct cache *base, cache_visit_fn fn, void *arg)
 	struct cache_xa *c = to_xa(base);
 	unsigned long idx;
 	void *entry;
-	xa_for_each(&c->xa, idx, entry)
-	{
+	xa_for_each(&c->xa, idx, entry) {
 		if (fn(c->doorbell, (uint32_t)(idx >> 16), (uint32_t)(idx & 0xffffu), entry, arg))
 			break;
 	}
@@ -155,8 +151,7 @@ static void xac_stats(struct cache *base, struct cache_stats *st)
 	uint64_t n = 0;
 	unsigned long idx;
 	void *entry;
-	xa_for_each(&c->xa, idx, entry)
-	{
+	xa_for_each(&c->xa, idx, entry) {
 		n++;
 	}
 	*st = (struct cache_stats){.entries = n,

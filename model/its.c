@@ -21,8 +21,7 @@
 struct its_device *its_find_device(struct its *its, uint32_t devid)
 {
 	struct lb_list *pos;
-	lb_list_for_each(pos, &its->devices)
-	{
+	lb_list_for_each(pos, &its->devices) {
 		struct its_device *dev = lb_list_entry(pos, struct its_device, link);
 		if (dev->devid == devid)
 			return dev;
@@ -33,8 +32,7 @@ struct its_device *its_find_device(struct its *its, uint32_t devid)
 struct its_ite *its_find_ite_in(struct its_device *dev, uint32_t eventid)
 {
 	struct lb_list *pos;
-	lb_list_for_each(pos, &dev->itt)
-	{
+	lb_list_for_each(pos, &dev->itt) {
 		struct its_ite *ite = lb_list_entry(pos, struct its_ite, link);
 		if (ite->eventid == eventid)
 			return ite;
@@ -51,8 +49,7 @@ struct its_ite *its_find_ite(struct its *its, uint32_t devid, uint32_t eventid)
 struct its_collection *its_find_collection(struct its *its, uint32_t icid)
 {
 	struct lb_list *pos;
-	lb_list_for_each(pos, &its->collections)
-	{
+	lb_list_for_each(pos, &its->collections) {
 		struct its_collection *c = lb_list_entry(pos, struct its_collection, link);
 		if (c->icid == icid)
 			return c;
@@ -71,8 +68,7 @@ void its_free_ite(struct its *its, struct its_ite *ite)
 void its_free_device(struct its *its, struct its_device *dev, bool invalidate)
 {
 	struct lb_list *pos, *tmp;
-	lb_list_for_each_safe(pos, tmp, &dev->itt)
-	{
+	lb_list_for_each_safe(pos, tmp, &dev->itt) {
 		its_free_ite(its, lb_list_entry(pos, struct its_ite, link));
 	}
 	/* KVM frees the ITEs first, then invalidates: the cache's own
@@ -86,12 +82,10 @@ void its_free_device(struct its *its, struct its_device *dev, bool invalidate)
 static void its_free_tables(struct its *its)
 {
 	struct lb_list *pos, *tmp;
-	lb_list_for_each_safe(pos, tmp, &its->devices)
-	{
+	lb_list_for_each_safe(pos, tmp, &its->devices) {
 		its_free_device(its, lb_list_entry(pos, struct its_device, link), false);
 	}
-	lb_list_for_each_safe(pos, tmp, &its->collections)
-	{
+	lb_list_for_each_safe(pos, tmp, &its->collections) {
 		struct its_collection *c = lb_list_entry(pos, struct its_collection, link);
 		lb_list_del_init(&c->link);
 		lb_free(LB_MEM_ITS, c, sizeof(*c));
@@ -258,11 +252,9 @@ unsigned its_vm_ite_refs(struct its_vm *vm, uint32_t intid)
 	unsigned n = 0;
 	for (unsigned i = 0; i < vm->nr_its; i++) {
 		struct lb_list *dpos, *ipos;
-		lb_list_for_each(dpos, &vm->its[i].devices)
-		{
+		lb_list_for_each(dpos, &vm->its[i].devices) {
 			struct its_device *dev = lb_list_entry(dpos, struct its_device, link);
-			lb_list_for_each(ipos, &dev->itt)
-			{
+			lb_list_for_each(ipos, &dev->itt) {
 				struct its_ite *ite = lb_list_entry(ipos, struct its_ite, link);
 				if (ite->irq && ite->irq->intid == intid)
 					n++;

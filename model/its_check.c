@@ -51,11 +51,9 @@ static void check_tables(struct its_check_ctx *cx)
 {
 	for (unsigned t = 0; t < cx->vm->nr_its; t++) {
 		struct lb_list *dpos, *ipos;
-		lb_list_for_each(dpos, &cx->vm->its[t].devices)
-		{
+		lb_list_for_each(dpos, &cx->vm->its[t].devices) {
 			struct its_device *dev = lb_list_entry(dpos, struct its_device, link);
-			lb_list_for_each(ipos, &dev->itt)
-			{
+			lb_list_for_each(ipos, &dev->itt) {
 				struct its_ite *ite = lb_list_entry(ipos, struct its_ite, link);
 				if (!ite->irq) {
 					CHECK_FAIL(cx, "ITS %u device %u event %u has no irq", t,
@@ -119,8 +117,7 @@ static void check_lists(struct its_check_ctx *cx)
 		struct lb_vcpu *vcpu = &cx->vm->vcpus[v];
 		uint64_t n = 0;
 		struct lb_list *pos;
-		lb_list_for_each(pos, &vcpu->ap_list_head)
-		{
+		lb_list_for_each(pos, &vcpu->ap_list_head) {
 			struct lb_irq *irq = lb_list_entry(pos, struct lb_irq, ap_list);
 			uint32_t i = check_note(cx, irq, "a vCPU list");
 			if (++cx->list_refs[i] > 1)

@@ -94,11 +94,9 @@ int its_cmd_mapd(struct its *its, uint32_t devid, unsigned nr_event_bits, bool v
 static void its_free_collection(struct its *its, struct its_collection *coll)
 {
 	struct lb_list *dpos, *ipos;
-	lb_list_for_each(dpos, &its->devices)
-	{
+	lb_list_for_each(dpos, &its->devices) {
 		struct its_device *dev = lb_list_entry(dpos, struct its_device, link);
-		lb_list_for_each(ipos, &dev->itt)
-		{
+		lb_list_for_each(ipos, &dev->itt) {
 			struct its_ite *ite = lb_list_entry(ipos, struct its_ite, link);
 			if (ite->collection == coll)
 				ite->collection = NULL;
@@ -113,11 +111,9 @@ static void its_free_collection(struct its *its, struct its_collection *coll)
 static void its_update_affinity_collection(struct its *its, struct its_collection *coll)
 {
 	struct lb_list *dpos, *ipos;
-	lb_list_for_each(dpos, &its->devices)
-	{
+	lb_list_for_each(dpos, &its->devices) {
 		struct its_device *dev = lb_list_entry(dpos, struct its_device, link);
-		lb_list_for_each(ipos, &dev->itt)
-		{
+		lb_list_for_each(ipos, &dev->itt) {
 			struct its_ite *ite = lb_list_entry(ipos, struct its_ite, link);
 			if (ite->collection == coll && ite->irq)
 				its_update_affinity(ite->irq, coll->target);

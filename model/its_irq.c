@@ -124,7 +124,7 @@ static enum its_inject_result its_inject_miss(struct its *its, uint32_t devid, u
 	pthread_mutex_lock(&its->its_lock);
 	if (its_resolve_locked(its, devid, eventid, &irq) == 0) {
 		irq_check(irq);
-		c->ops->insert(c, its, devid, eventid, irq);
+		c->ops->insert(c, its->doorbell, devid, eventid, irq);
 		lb_lock(&irq->irq_lock);
 		irq->pending_latch = true;
 		r = its_queue_irq_unlock(irq);
@@ -151,7 +151,7 @@ enum its_inject_result its_inject_rcu(struct its *its, uint32_t devid, uint32_t 
 	enum its_inject_result r;
 	struct lb_irq *held = NULL;
 	lb_rcu_read_lock();
-	struct lb_irq *irq = c->ops->lookup_rcu(c, its, devid, eventid);
+	struct lb_irq *irq = c->ops->lookup_rcu(c, its->doorbell, devid, eventid);
 	if (!irq) {
 		lb_rcu_read_unlock();
 		r = its_inject_miss(its, devid, eventid, st);
@@ -185,7 +185,7 @@ enum its_inject_result its_inject(struct its *its, uint32_t devid, uint32_t even
 {
 	struct cache *c = its->cache;
 	enum its_inject_result r;
-	struct lb_irq *irq = c->ops->lookup(c, its, devid, eventid);
+	struct lb_irq *irq = c->ops->lookup(c, its->doorbell, devid, eventid);
 	if (irq) {
 		st->hits++;
 		LB_COUNT(LB_C_CACHE_HIT);

@@ -14,8 +14,7 @@
 static inline struct lb_irq *lpi_list_find(struct lb_list *head, uint32_t intid)
 {
 	struct lb_list *pos;
-	lb_list_for_each(pos, head)
-	{
+	lb_list_for_each(pos, head) {
 		struct lb_irq *irq = lb_list_entry(pos, struct lb_irq, lpi_list);
 		if (irq->intid == intid)
 			return irq;
@@ -27,8 +26,7 @@ static inline struct lb_irq *lpi_list_find(struct lb_list *head, uint32_t intid)
 static inline void lpi_list_free_all(struct lb_list *head)
 {
 	struct lb_list *pos, *tmp;
-	lb_list_for_each_safe(pos, tmp, head)
-	{
+	lb_list_for_each_safe(pos, tmp, head) {
 		lb_list_del_init(pos);
 		irq_free_now(lb_list_entry(pos, struct lb_irq, lpi_list));
 	}

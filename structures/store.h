@@ -17,13 +17,29 @@
  *    dying. Backends with lock-free readers must use try-get.
  *  - put() drops one reference; the one that drops the last removes the
  *    entry from the index and frees it (at once where every lookup is
- *    serialised with the free, after a grace period otherwise).
+ *    serialised with the free, after a grace period otherwise). put
+ *    cannot fail, so unindexing must need no memory: erase a slot, unlink,
+ *    clear, leave a tombstone (the xarray port's erase never allocates;
+ *    nodes left empty are freed, not reshaped). A design whose removal
+ *    would need memory (say, a copy-on-write index) reserves it in add,
+ *    which may fail with -ENOMEM, and never in put.
  *  - for_each() calls fn with a reference held on each live entry whose
  *    INTID is in [first, last]; fn returning non-zero stops the walk.
  *
  * Context: every op may be called concurrently from registered RCU threads
  * (lb_rcu_register_thread), outside any read section, unless the backend's
  * caps say otherwise (STORE_CAP_SINGLE_WRITER: callers serialise add/put).
+ *
+ * Allocation: create, add and for_each may allocate (for_each a copy of
+ * the INTIDs it visits); put never does. Allocate before taking the
+ * store's lock, as KVM does (list: kzalloc, then lpi_list_lock; xa:
+ * xa_reserve_irq outside the xa_lock): that is the cost being modelled.
+ * A backend may allocate under its own lock only where the structure it
+ * wraps leaves no choice (ck-hs grows its table under the writer lock),
+ * and its file's header says so: the allocator (core/alloc.h) takes no
+ * lock a store op holds, so this cannot deadlock, but it lengthens the
+ * critical section. A failed allocation leaves the index as it was and
+ * add returns -ENOMEM.
  */
 #ifndef LB_STORE_H
 #define LB_STORE_H
@@ -89,17 +105,26 @@ struct store_cfg {
 	enum store_reclaim reclaim; /* backends without STORE_CAP_RECLAIM_HP ignore it */
 };
 
-/* Backend-reported statistics. A field a backend cannot report keeps the
- * value STORE_STAT_ABSENT (reported as absent, never as zero). */
+/*
+ * Backend-reported statistics, read quiescent after a run. Each field is
+ * defined by what it measures, not by a design: any backend reports every
+ * field that applies to its index and leaves the others at
+ * STORE_STAT_ABSENT (reported as absent, never as zero).
+ */
 #define STORE_STAT_ABSENT UINT64_MAX
 struct store_stats {
 	uint64_t entries;    /* live entries in the index */
-	uint64_t mem_bytes;  /* structure only, irq objects excluded */
-	uint64_t height;     /* tree height (xa, radix) */
-	uint64_t nodes;	     /* interior/leaf nodes (trees) */
-	uint64_t tombstones; /* hash tables */
-	uint64_t capacity;   /* slots (hash tables, flat) */
-	uint64_t max_probe;  /* hash tables */
+	uint64_t mem_bytes;  /* bytes of index memory; irq objects excluded */
+	uint64_t height;     /* levels a lookup descends from the root: 1 for
+			      * one array, the depth for trees */
+	uint64_t nodes;	     /* index blocks allocated separately (tree nodes,
+			      * leaf pages, chain entries) */
+	uint64_t tombstones; /* slots holding a removed-entry marker that
+			      * lookups must step over */
+	uint64_t capacity;   /* entries the index holds before it must grow
+			      * (fixed arrays: all it ever holds) */
+	uint64_t max_probe;  /* the most slots or entries one lookup may have
+			      * to examine (probe sequence, chain, list) */
 };
 
 typedef int (*store_visit_fn)(struct lb_irq *irq, void *arg);

@@ -24,6 +24,8 @@
  *    (refcount 0, remove pending) is replaced in place with ck_hs_fas.
  *    The final put removes the INTID only if its slot still holds this
  *    irq, so a replacement made meanwhile is never erased (race e in docs/design.md).
+ *    ck_hs_put_unique may grow the table: that allocation happens under
+ *    the writer lock (ck leaves no way to reserve it first; store.h).
  *  - put above zero: lock-free decrement.
  *  - lookup_rcu (--get=rcu|percpu): ck_hs_get in the caller's read
  *    section, no reference (the TSan acquire of the magic as in get).

@@ -131,8 +131,7 @@ static size_t list_for_each(struct store *s, uint32_t first, uint32_t last, stor
 		return 0;
 	lb_lock(&l->lock);
 	struct lb_list *pos;
-	lb_list_for_each(pos, &l->head)
-	{
+	lb_list_for_each(pos, &l->head) {
 		struct lb_irq *irq = lb_list_entry(pos, struct lb_irq, lpi_list);
 		if (irq->intid >= first && irq->intid <= last && n < cap)
 			ids[n++] = irq->intid;

@@ -64,8 +64,7 @@ static void xs_destroy(struct store *s)
 	struct store_xa *x = to_xs(s);
 	unsigned long index;
 	struct lb_irq *irq;
-	xa_for_each(&x->xa, index, irq)
-	{
+	xa_for_each(&x->xa, index, irq) {
 		irq_free_now(irq);
 	}
 	xa_fini(&x->xa);

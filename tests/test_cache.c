@@ -205,17 +205,18 @@ static void test_hit(const struct cache_ops *cops, const struct store_ops *sops)
 	       fx_cached(&f, 0, 0));
 
 	struct its *its0 = &f.vm->its[0];
-	struct lb_irq *irq = its0->cache->ops->lookup(its0->cache, its0, 0, 0);
+	struct lb_irq *irq = its0->cache->ops->lookup(its0->cache, its0->doorbell, 0, 0);
 	CHECKF((irq != NULL) == caches(&f), "%s: lookup returned %p", f.name, (void *)irq);
 	if (irq) {
 		CHECKF(irq->intid == intid, "%s: lookup returned INTID %u", f.name, irq->intid);
 		CHECKF(fx_refs(&f, intid) == 1 + 1 + 1, "%s: lookup took no reference", f.name);
 		store_put(f.store, irq);
 	}
-	CHECKF(!its0->cache->ops->lookup(its0->cache, its0, 0, 7), "%s: unknown key hit", f.name);
+	CHECKF(!its0->cache->ops->lookup(its0->cache, its0->doorbell, 0, 7), "%s: unknown key hit",
+	       f.name);
 	/* Same devid/eventid on the other ITS is another key. */
 	struct its *its1 = &f.vm->its[1];
-	irq = its1->cache->ops->lookup(its1->cache, its1, 0, 0);
+	irq = its1->cache->ops->lookup(its1->cache, its1->doorbell, 0, 0);
 	CHECKF(!irq, "%s: key of ITS 0 hit on ITS 1", f.name);
 	if (irq)
 		store_put(f.store, irq);

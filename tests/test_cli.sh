@@ -129,5 +129,19 @@ else
 	fail=$((fail + 1))
 fi
 
+# --cache's help lists what the cache registry holds (the list an unknown
+# name is answered with), so a new design shows up without editing help.
+"$bench" --workload=lpi-stress --cache=nosuch 2>"$tmp/cache_err" >/dev/null
+registered=$(sed -n 's/.*(one of: \(.*\)).*/\1/p' "$tmp/cache_err")
+if [ -z "$registered" ]; then
+	echo "FAIL: --cache=nosuch did not list the registered caches"
+	fail=$((fail + 1))
+elif ! "$bench" --help --workload=lpi-stress | grep -q -- "--cache=NAME .*translation cache: $registered "; then
+	echo "FAIL: --help's --cache line does not list the registry ($registered)"
+	fail=$((fail + 1))
+else
+	pass=$((pass + 1))
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

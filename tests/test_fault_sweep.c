@@ -390,7 +390,7 @@ static void cfix_fini(struct cfix *f)
 static void c_insert(struct cfix *f, unsigned i)
 {
 	pthread_mutex_lock(&f->its.its_lock);
-	f->cops->insert(f->c, &f->its, 0, i, f->irq[i]);
+	f->cops->insert(f->c, f->its.doorbell, 0, i, f->irq[i]);
 	pthread_mutex_unlock(&f->its.its_lock);
 }
 
@@ -405,7 +405,7 @@ static void c_invalidate(struct cfix *f)
  * Returns whether it hit. */
 static bool c_lookup(struct cfix *f, unsigned i, uint64_t nth)
 {
-	struct lb_irq *irq = f->cops->lookup(f->c, &f->its, 0, i);
+	struct lb_irq *irq = f->cops->lookup(f->c, f->its.doorbell, 0, i);
 	CHECKF(!irq || irq == f->irq[i], "%s nth %llu: lookup(0, %u) returned another irq", f->name,
 	       (unsigned long long)nth, i);
 	if (irq)

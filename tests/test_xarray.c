@@ -198,8 +198,7 @@ static void check_against_model(struct xarray *xa, const char *when)
 	unsigned long index;
 	void *entry;
 	size_t k = 0;
-	xa_for_each(xa, index, entry)
-	{
+	xa_for_each(xa, index, entry) {
 		while (k < POOL && !model[k])
 			k++;
 		walked++;
@@ -362,8 +361,7 @@ static void test_reserve(void)
 
 	/* iteration skips reservations */
 	unsigned n = 0;
-	xa_for_each(&xa, index, entry)
-	{
+	xa_for_each(&xa, index, entry) {
 		n++;
 		CHECK(entry != NULL && !xa_is_internal(entry));
 	}
@@ -388,8 +386,7 @@ static unsigned marked_walk(struct xarray *xa, xa_mark_t mark, unsigned long *ou
 	unsigned long index;
 	void *entry;
 	unsigned n = 0;
-	xa_for_each_marked(xa, index, entry, mark)
-	{
+	xa_for_each_marked(xa, index, entry, mark) {
 		if (n < max)
 			out[n] = index;
 		n++;
@@ -524,15 +521,16 @@ static void test_find(void)
 	CHECK(xa_find(&xa, &index, 5, XA_PRESENT) == NULL && index == 7); /* start > max */
 
 	unsigned n = 0;
-	xa_for_each_range(&xa, index, entry, 11, 65535) n++;
+	xa_for_each_range(&xa, index, entry, 11, 65535)
+		n++;
 	CHECK(n == 3);
 	n = 0;
-	xa_for_each_start(&xa, index, entry, 65535) n++;
+	xa_for_each_start(&xa, index, entry, 65535)
+		n++;
 	CHECK(n == 3);
 	n = 0;
 	unsigned long prev = 0;
-	xa_for_each(&xa, index, entry)
-	{
+	xa_for_each(&xa, index, entry) {
 		CHECK(n == 0 || index > prev);
 		CHECK(entry == V(n));
 		prev = index;
@@ -823,16 +821,14 @@ static void *reader(void *arg)
 		void *e;
 		bool first = true;
 		lb_rcu_read_lock();
-		xa_for_each(&cxa, index, e)
-		{
+		xa_for_each(&cxa, index, e) {
 			if (!owned_by(e, index) || (!first && index <= prev))
 				atomic_fetch_add(&c_bad_walk, 1);
 			prev = index;
 			first = false;
 		}
 		first = true;
-		xa_for_each_marked(&cxa, index, e, XA_MARK_0)
-		{
+		xa_for_each_marked(&cxa, index, e, XA_MARK_0) {
 			if (!owned_by(e, index) || (!first && index <= prev))
 				atomic_fetch_add(&c_bad_mark, 1);
 			prev = index;

@@ -71,6 +71,16 @@ int lpistress_set_iterations(const char *arg)
 			     &lpistress_opt.iterations);
 }
 
+char lpistress_cache_help[320];
+
+/* Before main (option tables are static): --help lists every design the
+ * registry holds, so a new one shows up without editing this file. */
+__attribute__((constructor)) static void lpistress_fill_cache_help(void)
+{
+	snprintf(lpistress_cache_help, sizeof(lpistress_cache_help),
+		 "translation cache: %s (default: --kernel's, else xa)", cache_names());
+}
+
 int lpistress_set_cache(const char *arg)
 {
 	if (!cache_find(arg))

@@ -52,6 +52,8 @@ int lpistress_set_cache(const char *arg);
 int lpistress_set_its(const char *arg);
 int lpistress_set_inject_cost(const char *arg);
 int lpistress_set_kernel(const char *arg);
+/* --cache's help: the registered designs (caches/cache_registry.def). */
+extern char lpistress_cache_help[];
 
 /* clang-format off */
 #define LPISTRESS_OPTS                                                                             \
@@ -63,9 +65,7 @@ int lpistress_set_kernel(const char *arg);
 	 lpistress_set_events, NULL},                                                              \
 	{"iterations", 'i', true, "N", "times each event is signalled (default 1000)",             \
 	 lpistress_set_iterations, NULL},                                                          \
-	{"cache", 0, true, "NAME",                                                                 \
-	 "translation cache: lru, usage-rcu, usage-callrcu, rwlock, xa, none "                     \
-	 "(default: --kernel's, else xa)", lpistress_set_cache, NULL},                             \
+	{"cache", 0, true, "NAME", lpistress_cache_help, lpistress_set_cache, NULL},               \
 	{"its", 0, true, "N", "ITSes; device n is on ITS n mod N (default 1)",                     \
 	 lpistress_set_its, NULL},                                                                 \
 	{"inject-cost", 0, true, "TIME",                                                           \

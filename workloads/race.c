@@ -104,11 +104,11 @@ static int set_rounds(const char *arg)
 	return opt_parse_u64("rounds", arg, 1, UINT64_MAX / 2, &race_opt.rounds);
 }
 
-/* A listing instead of a run: noted here, printed by race_act. */
+/* A listing instead of a run: the parser notes it (race_opt.list, the
+ * option's seen flag, which options_reset clears), race_act prints it. */
 static int list_scenarios(const char *arg)
 {
 	(void)arg;
-	race_opt.list = true;
 	return 0;
 }
 
@@ -132,7 +132,8 @@ static const struct bench_opt race_opts[] = {
     {"rounds", 0, true, "N",
      "at most N rounds (default 200 forced, unlimited random; --duration bounds both)", set_rounds,
      NULL},
-    {"list-scenarios", 0, false, NULL, "list the race scenarios and exit", list_scenarios, NULL},
+    {"list-scenarios", 0, false, NULL, "list the race scenarios and exit", list_scenarios,
+     &race_opt.list},
     {0},
 };
 

@@ -3,9 +3,9 @@
  * libFuzzer target: the command line. The input is split at newlines into
  * arguments (argv[0] is "bench"); options_parse() must accept (0) or
  * reject with one clear message (-1, fuzz_common.h). An accepted run is
- * then checked the way main() does: the workload's validate(), and
- * topo_validate() when a placement option was given, against this
- * machine's topology. With --topology the loading is left to
+ * then checked the way main() does: the plan built, the workload's
+ * validate() of it, and topo_validate() when a placement option was
+ * given, against this machine's topology. With --topology the loading is left to
  * fuzz_topology.c, which bounds the size of what it loads (a synthetic
  * string can describe a machine that takes minutes to build; reported).
  *
@@ -22,6 +22,7 @@
 #include "bench/faults.h"
 #include "bench/measure.h"
 #include "bench/options.h"
+#include "bench/run_plan.h"
 #include "bench/topo.h"
 #include "fuzz_common.h"
 #include "workloads/lpi_stress_engine.h"
@@ -92,9 +93,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fprintf(stderr, "FUZZ: options_parse accepted an unknown workload\n");
 			abort();
 		}
-		if (wl->validate) {
+		struct wl_plan plan;
+		fuzz_capture_begin(&c);
+		rc = run_plan_build(&plan, wl);
+		fuzz_check("run_plan_build", rc, fuzz_capture_end(&c));
+		fuzz_capture_free(&c);
+		if (rc == 0 && wl->validate) {
 			fuzz_capture_begin(&c);
-			rc = wl->validate();
+			rc = wl->validate(&plan);
 			fuzz_check("workload validate", rc, fuzz_capture_end(&c));
 			fuzz_capture_free(&c);
 		}
