@@ -30,8 +30,7 @@ int cache_entries_init(struct cache_entries *l, const struct cache_cfg *cfg, siz
 void cache_entries_drop_all(struct cache_entries *l)
 {
 	struct lb_list *pos;
-	lb_list_for_each(pos, &l->head)
-	{
+	lb_list_for_each(pos, &l->head) {
 		struct cache_entry *e = lb_list_entry(pos, struct cache_entry, link);
 		if (!e->irq)
 			break;
@@ -68,8 +67,7 @@ void cache_entries_fill(struct cache_entries *l, struct cache_entry *e, uint64_t
 void cache_entries_for_each(struct cache_entries *l, cache_visit_fn fn, void *arg)
 {
 	struct lb_list *pos;
-	lb_list_for_each(pos, &l->head)
-	{
+	lb_list_for_each(pos, &l->head) {
 		struct cache_entry *e = lb_list_entry(pos, struct cache_entry, link);
 		if (!e->irq || fn(e->doorbell, e->devid, e->eventid, e->irq, arg))
 			break;
@@ -80,8 +78,7 @@ void cache_entries_stats(struct cache_entries *l, struct cache_stats *st)
 {
 	uint64_t n = 0;
 	struct lb_list *pos;
-	lb_list_for_each(pos, &l->head)
-	{
+	lb_list_for_each(pos, &l->head) {
 		if (!lb_list_entry(pos, struct cache_entry, link)->irq)
 			break;
 		n++;

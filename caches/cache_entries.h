@@ -53,8 +53,7 @@ static inline struct cache_entry *cache_entries_find(struct cache_entries *l, ui
 						     uint32_t devid, uint32_t eventid)
 {
 	struct lb_list *pos;
-	lb_list_for_each(pos, &l->head)
-	{
+	lb_list_for_each(pos, &l->head) {
 		struct cache_entry *e = lb_list_entry(pos, struct cache_entry, link);
 		if (!e->irq)
 			break; /* free entries are the tail: nothing after */

@@ -92,8 +92,8 @@ static void lru_insert(struct cache *base, uint64_t doorbell, uint32_t devid, ui
 	lb_lock(&c->lock);
 	/* Another injector may have cached it since our lookup missed. */
 	if (!lru_find(c, doorbell, devid, eventid))
-		cache_entries_fill(&c->entries, cache_entries_tail(&c->entries), doorbell,
-				   devid, eventid, irq);
+		cache_entries_fill(&c->entries, cache_entries_tail(&c->entries), doorbell, devid,
+				   eventid, irq);
 	lb_unlock(&c->lock);
 }
 

@@ -89,8 +89,7 @@ static struct rw_entry *rw_victim(struct cache_rw *c)
 		return tail;
 	struct rw_entry *victim = NULL;
 	struct lb_list *pos;
-	lb_list_for_each(pos, &c->entries.head)
-	{
+	lb_list_for_each(pos, &c->entries.head) {
 		struct rw_entry *e = to_rw_entry(lb_list_entry(pos, struct cache_entry, link));
 		/* <=: on a tie the later one, i.e. the older insert. */
 		if (!victim || LB_READ_ONCE(e->stamp) <= LB_READ_ONCE(victim->stamp))
