@@ -212,6 +212,9 @@ int main(int argc, char **argv)
 	case BENCH_LIST_WORKLOADS:
 		list_workloads();
 		return 0;
+	case BENCH_LIST_OPTIONS:
+		options_list_json(stdout);
+		return 0;
 	case BENCH_RUN:
 		break;
 	}

@@ -41,6 +41,7 @@
 #include "json.h"
 #include "measure.h"
 #include "measure_report.h"
+#include "options.h"
 #include "perf.h"
 #include "result.h"
 #include "run_loop.h"
@@ -246,26 +247,6 @@ static bool all_timed_done(struct bench_run *r)
 	return atomic_load_explicit(&r->timed_done, memory_order_acquire) >= r->ctx.nr_timed;
 }
 
-static void write_params(struct json *js, const char *key, const struct workload_ops *wl,
-			 unsigned threads)
-{
-	json_obj_begin(js, key);
-	json_u64(js, "threads", threads);
-	json_double(js, "duration_s", bench_cfg.ops ? 0 : bench_cfg.duration_s);
-	json_u64(js, "ops", bench_cfg.ops);
-	json_double(js, "warmup_s", bench_cfg.warmup_s);
-	json_u64(js, "seed", bench_cfg.seed);
-	json_u64(js, "runs", bench_cfg.runs);
-	json_str(js, "lock", lb_lock_kind_name(lb_lock_default_kind));
-	json_str(js, "rwlock", lb_rwlock_kind_name(lb_rwlock_default_kind));
-	json_str(js, "alloc", lb_allocator_name(lb_allocator));
-	json_u64(js, "gp_latency_ns", lb_gp_latency_ns);
-	faults_write_params(js);
-	if (wl->write_params)
-		wl->write_params(js);
-	json_obj_end(js);
-}
-
 /*
  * Contention counters: a number, or absent (null).
  *
@@ -415,7 +396,7 @@ static void write_json(struct json *js, struct run_result *res, struct bench_run
 	json_u64_or_null(js, "capacity", res->store.capacity);
 	json_u64_or_null(js, "max_probe", res->store.max_probe);
 	json_obj_end(js);
-	write_params(js, "params", r->wl, res->threads);
+	options_write_params(js, "params", r->wl, res->threads);
 	topo_write_placement_json(js);
 	json_obj_begin(js, "workload_results");
 	if (r->wl->report) {
@@ -621,7 +602,7 @@ static int write_results(struct run_result *res, struct bench_run *r, const stru
 	if (!mem)
 		return -1;
 	json_init(&js, mem);
-	write_params(&js, NULL, r->wl, res->threads);
+	options_write_params(&js, NULL, r->wl, res->threads);
 	fclose(mem);
 	/* Compact JSON, CSV-quoted: drop newlines and indentation, double quotes. */
 	char params[2048];

@@ -51,43 +51,20 @@ struct lpistress_opts lpistress_opt = {
     .nr_its = 1,
 };
 
-int lpistress_set_vcpus(const char *arg)
+const char *lpistress_cache_choice(unsigned i)
 {
-	return opt_parse_u64("vcpus", arg, 1, 4096, &lpistress_opt.vcpus);
+	for (unsigned n = 0; cache_registry[n]; n++)
+		if (n == i)
+			return cache_registry[n]->name;
+	return NULL;
 }
 
-int lpistress_set_devices(const char *arg)
+const char *lpistress_kernel_choice(unsigned i)
 {
-	return opt_parse_u64("devices", arg, 1, ITS_MAX_DEVID + 1, &lpistress_opt.devices);
-}
-
-int lpistress_set_events(const char *arg)
-{
-	return opt_parse_u64("events", arg, 1, 1u << ITS_MAX_EVENT_BITS, &lpistress_opt.events);
-}
-
-int lpistress_set_iterations(const char *arg)
-{
-	return opt_parse_u64("iterations", arg, 1, UINT64_MAX / (1u << 20),
-			     &lpistress_opt.iterations);
-}
-
-int lpistress_set_cache(const char *arg)
-{
-	if (!cache_find(arg))
-		return opt_error("cache", "unknown cache '%s' (one of: %s)", arg, cache_names());
-	lpistress_opt.cache = arg;
-	return 0;
-}
-
-int lpistress_set_its(const char *arg)
-{
-	return opt_parse_u64("its", arg, 1, 64, &lpistress_opt.nr_its);
-}
-
-int lpistress_set_inject_cost(const char *arg)
-{
-	return opt_parse_ns("inject-cost", arg, "ns", &lpistress_opt.inject_cost_ns);
+	for (unsigned n = 0; lpistress_kernels[n].name; n++)
+		if (n == i)
+			return lpistress_kernels[n].name;
+	return NULL;
 }
 
 /* Context: option parsing, main thread. */
@@ -98,8 +75,10 @@ static void lpistress_apply_kernel_backend(void)
 		strcpy(bench_cfg.backends, k->backend);
 }
 
-int lpistress_set_kernel(const char *arg)
+/* A preset: it also picks the backend (when --backend is not given). */
+int lpistress_parse_kernel(const struct bench_opt *o, const char *arg)
 {
+	char names[128];
 	for (const struct lpistress_kernel *k = lpistress_kernels; k->name; k++) {
 		if (strcmp(k->name, arg) == 0) {
 			lpistress_opt.kernel = k;
@@ -107,7 +86,16 @@ int lpistress_set_kernel(const char *arg)
 			return 0;
 		}
 	}
-	return opt_error("kernel", "expected v6.8, v6.9 or v6.10, got '%s'", arg);
+	return opt_error(o->name, "expected %s, got '%s'",
+			 opt_choices_text(o, names, sizeof(names)), arg);
+}
+
+void lpistress_record_kernel(struct json *js, const struct bench_opt *o)
+{
+	if (lpistress_opt.kernel)
+		json_str(js, o->json, lpistress_opt.kernel->name);
+	else
+		json_null(js, o->json);
 }
 
 static const char *lpistress_cache_name(void)
@@ -150,21 +138,10 @@ int lpistress_validate(void)
 	return 0;
 }
 
-void lpistress_write_params(struct json *js)
+/* The cache in use: --cache, else --kernel's, else xa. */
+void lpistress_record_cache(struct json *js, const struct bench_opt *o)
 {
-	const struct lpistress_opts *o = &lpistress_opt;
-	json_u64(js, "vcpus", o->vcpus);
-	json_u64(js, "devices", o->devices);
-	json_u64(js, "events", o->events);
-	json_u64(js, "iterations", o->iterations);
-	json_u64(js, "its", o->nr_its);
-	json_str(js, "cache", lpistress_cache_name());
-	if (o->kernel)
-		json_str(js, "kernel", o->kernel->name);
-	else
-		json_null(js, "kernel");
-	json_u64(js, "inject_cost_ns", o->inject_cost_ns);
-	getmode_write_params(js);
+	json_str(js, o->json, lpistress_cache_name());
 }
 
 /* ---- set-up and teardown ---- */
