@@ -136,11 +136,24 @@ static int enum_index(const struct bench_opt *o, const char *arg)
 	return -1;
 }
 
+/* A list given to an option that takes one value (README: bench runs
+ * lists of --backend and --threads only). */
+static int one_value(const struct bench_opt *o, const char *arg)
+{
+	return opt_error(o->name,
+			 "takes one value, got the list '%s' (bench runs lists only for "
+			 "--backend and --threads; scripts/sweep crosses lists of any option)",
+			 arg);
+}
+
 int opt_apply(const struct bench_opt *o, const char *arg)
 {
 	char names[512];
 	uint64_t v;
 
+	if (arg && o->list == OPT_ONE && (o->choices || o->choice) && strchr(arg, ',') &&
+	    enum_index(o, arg) < 0)
+		return one_value(o, arg);
 	if (o->parse)
 		return o->parse(o, arg);
 	switch (o->type) {

@@ -37,13 +37,15 @@ static enum bench_action pending_action = BENCH_RUN;
 /* ---- the driver's own options ---- */
 static int parse_backend(const struct bench_opt *o, const char *arg)
 {
+	char names[512];
 	if (strlen(arg) >= sizeof(bench_cfg.backends))
 		return opt_error(o->name, "list too long");
 	char tmp[sizeof(bench_cfg.backends)];
 	strcpy(tmp, arg);
 	for (char *save, *tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
 		if (!store_find(tok))
-			return opt_error(o->name, "unknown backend '%s' (see --list-backends)", tok);
+			return opt_error(o->name, "unknown backend '%s' (one of: %s)", tok,
+					 opt_choices_text(o, names, sizeof(names)));
 	if (!*arg || arg[strlen(arg) - 1] == ',' || arg[0] == ',' || strstr(arg, ",,"))
 		return opt_error(o->name, "empty name in '%s'", arg);
 	strcpy(bench_cfg.backends, arg);
@@ -325,6 +327,9 @@ int options_parse(int argc, char **argv, enum bench_action *action)
 			const char *bad = argv[optind - 1];
 			if (c == ':')
 				fprintf(stderr, "lpibench: %s needs a value\n", bad);
+			else if (optopt >= 1000 && optopt < 1000 + (int)nr)
+				fprintf(stderr, "lpibench: --%s takes no value\n",
+					entries[optopt - 1000].opt->name);
 			else if (optopt)
 				fprintf(stderr, "lpibench: unknown option -%c (see --help)\n",
 					optopt);

@@ -77,9 +77,11 @@ static const char *scenario_choice(unsigned i)
 
 static int parse_scenario(const struct bench_opt *o, const char *arg)
 {
+	char names[512];
 	const struct race_scenario *sc = race_find(arg);
 	if (!sc)
-		return opt_error(o->name, "unknown scenario '%s' (see --list-scenarios)", arg);
+		return opt_error(o->name, "unknown scenario '%s' (one of: %s)", arg,
+				 opt_choices_text(o, names, sizeof(names)));
 	race_opt.sc = sc;
 	return 0;
 }
