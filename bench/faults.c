@@ -43,7 +43,7 @@ static int parse_fail_alloc(const struct bench_opt *o, const char *arg)
 	size_t n = strlen(arg);
 	if (n >= sizeof(flt.text))
 		return opt_error(o->name, "expected N (the Nth allocation) or P%% (0 < P <= "
-					       "100), got a value too long");
+					  "100), got a value too long");
 	char num[sizeof(flt.text)];
 	memcpy(num, arg, n + 1);
 	if (n && num[n - 1] == '%') {

@@ -51,11 +51,13 @@ static void record_sample(struct json *js, const struct bench_opt *o)
 	char n[16];
 	snprintf(n, sizeof(n), "%u", measure_cfg.sample_every);
 	json_str(js, o->json,
-		 measure_cfg.sample_auto ? "auto" : measure_cfg.sample_every ? n : "off");
+		 measure_cfg.sample_auto    ? "auto"
+		 : measure_cfg.sample_every ? n
+					    : "off");
 }
 
-static const char *const perf_choices[] = {[PERF_MODE_AUTO] = "auto", [PERF_MODE_OFF] = "off",
-					   NULL};
+static const char *const perf_choices[] = {
+    [PERF_MODE_AUTO] = "auto", [PERF_MODE_OFF] = "off", NULL};
 
 /* A duration kept in whole ms, 0 or at least 1 ms. */
 static int parse_interval(const struct bench_opt *o, const char *arg)

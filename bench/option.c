@@ -232,9 +232,9 @@ void opt_record(struct json *js, const struct bench_opt *o)
 const char *opt_type_name(enum opt_type t)
 {
 	static const char *const names[] = {
-	    [OPT_FLAG] = "flag",	 [OPT_ACTION] = "action", [OPT_UINT] = "unsigned",
-	    [OPT_U64] = "u64",		 [OPT_DOUBLE] = "double", [OPT_DURATION] = "duration",
-	    [OPT_ENUM] = "enum",	 [OPT_STRING] = "string",
+	    [OPT_FLAG] = "flag", [OPT_ACTION] = "action", [OPT_UINT] = "unsigned",
+	    [OPT_U64] = "u64",	 [OPT_DOUBLE] = "double", [OPT_DURATION] = "duration",
+	    [OPT_ENUM] = "enum", [OPT_STRING] = "string",
 	};
 	return names[t];
 }

@@ -10,7 +10,7 @@
  *                  error message (one line naming the option; exit 2);
  *   --help         name, metavar, help and default;
  *   params         the member `json` of every result's "params" object
- *                  (bench/options_record.c), from dest by type;
+ *                  (options_write_params), from dest by type;
  *   --list-options=json   all of the above, machine-readable, which
  *                  scripts/sweep and tests/test_options.sh read.
  *
@@ -82,7 +82,8 @@ struct bench_opt {
 
 /* An OPT_ENUM destination: any enum the size of an int, so that it may be
  * written through an int (the enum's compatible type, or its signed form). */
-#define OPT_ENUM_DEST(var) ((void *)((char *)&(var) + 0 * sizeof(char[sizeof(var) == sizeof(int) ? 1 : -1])))
+#define OPT_ENUM_DEST(var)                                                                         \
+	((void *)((char *)&(var) + 0 * sizeof(char[sizeof(var) == sizeof(int) ? 1 : -1])))
 
 /* Parses arg (NULL for flags and actions) into o->dest as its type says,
  * or through o->parse. Returns 0, or -1 after one message. */

@@ -21,9 +21,9 @@ enum bench_action {
 /* One option of the combined table. */
 struct opt_entry {
 	const struct bench_opt *opt;
-	const char *owner;		  /* options.def's owner, or "workload" */
+	const char *owner;		     /* options.def's owner, or "workload" */
 	const struct workload_ops *workload; /* the first workload declaring it, or NULL */
-	char *default_json;		  /* its record before parsing, or NULL */
+	char *default_json;		     /* its record before parsing, or NULL */
 };
 
 /* Parses argv into bench_cfg and the modules' settings. Returns 0, or -1

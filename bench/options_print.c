@@ -149,9 +149,8 @@ static void list_row(struct json *js, const struct opt_entry *e)
 		json_str(js, "default_text", o->def);
 	else
 		json_null(js, "default_text");
-	json_str(js, "metavar", o->type == OPT_FLAG || o->type == OPT_ACTION
-				    ? ""
-				    : metavar(o, mv, sizeof(mv)));
+	json_str(js, "metavar",
+		 o->type == OPT_FLAG || o->type == OPT_ACTION ? "" : metavar(o, mv, sizeof(mv)));
 	json_str(js, "owner", e->owner);
 	if (e->workload) {
 		json_arr_begin(js, "workloads");

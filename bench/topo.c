@@ -302,8 +302,8 @@ static int parse_plan_image(const struct bench_opt *o, const char *arg)
 {
 	size_t n = strlen(arg);
 	if (n < 5 || (strcasecmp(arg + n - 4, ".svg") != 0 && strcasecmp(arg + n - 4, ".png") != 0))
-		return opt_error(o->name,
-				 "expected a file name ending in .svg or .png, got '%s'", arg);
+		return opt_error(o->name, "expected a file name ending in .svg or .png, got '%s'",
+				 arg);
 	topo_plan_image_path = arg;
 	validated = false;
 	return 0;
