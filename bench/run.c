@@ -605,7 +605,7 @@ static int write_results(struct run_result *res, struct bench_run *r, const stru
 	options_write_params(&js, NULL, r->wl, res->threads);
 	fclose(mem);
 	/* Compact JSON, CSV-quoted: drop newlines and indentation, double quotes. */
-	char params[2048];
+	char params[4096]; /* every key at its longest: under 2 KiB */
 	size_t o = 0;
 	bool line_start = false;
 	params[o++] = '"';
