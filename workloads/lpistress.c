@@ -67,42 +67,21 @@ const char *lpistress_kernel_choice(unsigned i)
 	return NULL;
 }
 
-/* Context: option parsing, main thread. */
-static void lpistress_apply_kernel_backend(void)
+/* The --kernel preset, or NULL. */
+static const struct lpistress_kernel *lpistress_kernel(void)
 {
-	const struct lpistress_kernel *k = lpistress_opt.kernel;
-	if (k && !bench_cfg.backends_set && strlen(k->backend) < sizeof(bench_cfg.backends))
-		strcpy(bench_cfg.backends, k->backend);
-}
-
-/* A preset: it also picks the backend (when --backend is not given). */
-int lpistress_parse_kernel(const struct bench_opt *o, const char *arg)
-{
-	char names[128];
-	for (const struct lpistress_kernel *k = lpistress_kernels; k->name; k++) {
-		if (strcmp(k->name, arg) == 0) {
-			lpistress_opt.kernel = k;
-			lpistress_apply_kernel_backend();
-			return 0;
-		}
-	}
-	return opt_error(o->name, "expected %s, got '%s'",
-			 opt_choices_text(o, names, sizeof(names)), arg);
-}
-
-void lpistress_record_kernel(struct json *js, const struct bench_opt *o)
-{
-	if (lpistress_opt.kernel)
-		json_str(js, o->json, lpistress_opt.kernel->name);
-	else
-		json_null(js, o->json);
+	for (const struct lpistress_kernel *k = lpistress_kernels; k->name; k++)
+		if (lpistress_opt.kernel && strcmp(k->name, lpistress_opt.kernel) == 0)
+			return k;
+	return NULL;
 }
 
 static const char *lpistress_cache_name(void)
 {
+	const struct lpistress_kernel *k = lpistress_kernel();
 	if (lpistress_opt.cache)
 		return lpistress_opt.cache;
-	return lpistress_opt.kernel ? lpistress_opt.kernel->cache : "xa";
+	return k ? k->cache : "xa";
 }
 
 int lpistress_validate(void)
@@ -113,14 +92,16 @@ int lpistress_validate(void)
 				 "%" PRIu64 " devices x %" PRIu64
 				 " events need more LPIs than INTIDs 8192..65535 hold (%u)",
 				 o->devices, o->events, LB_NR_LPI_SPACE);
-	/* --kernel may have been parsed before --backend: settle it now. */
-	lpistress_apply_kernel_backend();
-	if (o->kernel && bench_cfg.backends_set && strcmp(bench_cfg.backends, o->kernel->backend))
+	/* The preset's store, unless --backend was given. */
+	const struct lpistress_kernel *k = lpistress_kernel();
+	if (k && !bench_cfg.backends_set && strlen(k->backend) < sizeof(bench_cfg.backends))
+		strcpy(bench_cfg.backends, k->backend);
+	if (k && bench_cfg.backends_set && strcmp(bench_cfg.backends, k->backend))
 		fprintf(stderr, "lpibench: note: --backend=%s replaces %s's store (%s)\n",
-			bench_cfg.backends, o->kernel->name, o->kernel->backend);
-	if (o->kernel && o->cache && strcmp(o->cache, o->kernel->cache))
+			bench_cfg.backends, k->name, k->backend);
+	if (k && o->cache && strcmp(o->cache, k->cache))
 		fprintf(stderr, "lpibench: note: --cache=%s replaces %s's cache (%s)\n", o->cache,
-			o->kernel->name, o->kernel->cache);
+			k->name, k->cache);
 	if (getmode_validate("lpi-stress/its-churn", false, false))
 		return -1;
 	const struct cache_ops *cache = cache_find(lpistress_cache_name());

@@ -38,8 +38,8 @@ extern const struct lpistress_kernel lpistress_kernels[];
 
 struct lpistress_opts {
 	uint64_t vcpus, devices, events, iterations, nr_its, inject_cost_ns;
-	const char *cache; /* --cache, or NULL: per --kernel, else xa */
-	const struct lpistress_kernel *kernel;
+	const char *cache;  /* --cache, or NULL: per --kernel, else xa */
+	const char *kernel; /* --kernel (a name in lpistress_kernels), or NULL */
 };
 extern struct lpistress_opts lpistress_opt;
 /* LPIs set-up maps (devices x events): the store's sizing hint. */
@@ -49,8 +49,6 @@ uint32_t lpistress_expected_lpis(void);
 const char *lpistress_cache_choice(unsigned i);
 void lpistress_record_cache(struct json *js, const struct bench_opt *o);
 const char *lpistress_kernel_choice(unsigned i);
-int lpistress_parse_kernel(const struct bench_opt *o, const char *arg);
-void lpistress_record_kernel(struct json *js, const struct bench_opt *o);
 
 /* clang-format off */
 #define LPISTRESS_OPTS                                                                             \
@@ -70,10 +68,10 @@ void lpistress_record_kernel(struct json *js, const struct bench_opt *o);
 	{.name = "cache", .type = OPT_STRING, .dest = &lpistress_opt.cache,                        \
 	 .choice = lpistress_cache_choice, .metavar = "NAME", .def = "--kernel's, else xa",        \
 	 .json = "cache", .help = "translation cache design", .record = lpistress_record_cache},                                \
-	{.name = "kernel", .type = OPT_STRING, .choice = lpistress_kernel_choice,                  \
-	 .metavar = "v6.8|v6.9|v6.10", .def = "none", .json = "kernel",                            \
-	 .help = "the (backend, cache) of that kernel: v6.8 list+lru, v6.9 xa+lru, v6.10 xa+xa",   \
-	 .parse = lpistress_parse_kernel, .record = lpistress_record_kernel},                      \
+	{.name = "kernel", .type = OPT_STRING, .dest = &lpistress_opt.kernel,                      \
+	 .choice = lpistress_kernel_choice, .metavar = "v6.8|v6.9|v6.10", .def = "none",           \
+	 .json = "kernel", .help = "the (backend, cache) of that kernel: v6.8 list+lru, v6.9 "     \
+	 "xa+lru, v6.10 xa+xa (--backend and --cache replace its parts)"},                         \
 	{.name = "inject-cost", .type = OPT_DURATION, .dest = &lpistress_opt.inject_cost_ns,       \
 	 .max = 3600000000000ull, .unit = "ns", .json = "inject_cost_ns",                          \
 	 .help = "busy-wait per injection standing in for the ioctl (e.g. 1us)"}
