@@ -120,7 +120,7 @@ static void list_row(struct json *js, const struct opt_entry *e)
 		json_double(js, "max", o->dmax);
 	} else if (o->type == OPT_DURATION) {
 		json_u64(js, "min", 0);
-		json_u64(js, "max", o->max / 1000000000u); /* seconds */
+		json_u64(js, "max", o->max); /* ns, as the record */
 	} else {
 		json_null(js, "min");
 		json_null(js, "max");
@@ -134,7 +134,7 @@ static void list_row(struct json *js, const struct opt_entry *e)
 		json_null(js, "choices");
 	}
 	if (o->type == OPT_DURATION)
-		json_str(js, "unit", "s"); /* of min and max; a bare value is in bare_unit */
+		json_str(js, "unit", "ns"); /* of min, max and default; bare values: bare_unit */
 	else if (o->unit)
 		json_str(js, "unit", o->unit);
 	else

@@ -76,7 +76,7 @@ for o in opts:
         check(isinstance(o["min"], (int, float)) and isinstance(o["max"], (int, float))
               and o["min"] <= o["max"], "%s: bad range %s..%s" % (n, o["min"], o["max"]))
         d = o["default"]
-        if o["default_text"] is None and o["type"] != "duration":
+        if o["default_text"] is None:
             check(isinstance(d, (int, float)) and o["min"] <= d <= o["max"],
                   "%s: default %r outside %s..%s" % (n, d, o["min"], o["max"]))
     else:
@@ -206,7 +206,9 @@ for o in opts:
     elif t == "duration":
         reject(o, "abc", "duration")
         reject(o, "-1ms")
-        reject(o, "%ds" % (o["max"] + 1))
+        check(o["unit"] == "ns" and o["bare_unit"] in ("ns", "us", "ms", "s"),
+              "%s: duration units %r, %r" % (o["name"], o["unit"], o.get("bare_unit")))
+        reject(o, "%ds" % (o["max"] // 10 ** 9 + 1))
         reject(o, "5parsecs")
     elif t in ("enum", "string") and o["choices"]:
         reject(o, "bogus-value", *o["choices"][:3])
