@@ -26,26 +26,27 @@ static void arm(uint64_t seed)
 	flt.failed_base = lb_mem_failed_total();
 }
 
-static int set_fail_alloc(const char *arg)
+/* N or P%: two types in one value, hence its own parser. */
+static int parse_fail_alloc(const struct bench_opt *o, const char *arg)
 {
 	size_t n = strlen(arg);
 	if (n >= sizeof(flt.text))
-		return opt_error("fail-alloc", "expected N (the Nth allocation) or P%% (0 < P <= "
-					       "100), got a value too long");
+		return opt_error(o->name, "expected N (the Nth allocation) or P%% (0 < P <= "
+					  "100), got a value too long");
 	char num[sizeof(flt.text)];
 	memcpy(num, arg, n + 1);
 	if (n && num[n - 1] == '%') {
 		num[n - 1] = 0;
 		double pct;
-		if (opt_parse_double("fail-alloc", num, 0, 100, &pct))
+		if (opt_parse_double(o->name, num, 0, 100, &pct))
 			return -1;
 		if (!(pct > 0))
-			return opt_error("fail-alloc", "%s: the percentage must be above 0", arg);
+			return opt_error(o->name, "%s: the percentage must be above 0", arg);
 		flt.percent = true;
 		flt.pct = pct;
 	} else {
 		uint64_t v;
-		if (opt_parse_u64("fail-alloc", arg, 1, UINT64_MAX / 2, &v))
+		if (opt_parse_u64(o->name, arg, 1, UINT64_MAX / 2, &v))
 			return -1;
 		flt.percent = false;
 		flt.nth = v;
@@ -56,11 +57,25 @@ static int set_fail_alloc(const char *arg)
 	return 0;
 }
 
+/* The setting as given, or null when off. */
+static void record_fail_alloc(struct json *js, const struct bench_opt *o)
+{
+	if (flt.on)
+		json_str(js, o->json, flt.text);
+	else
+		json_null(js, o->json);
+}
+
 const struct bench_opt fault_opts[] = {
-    {"fail-alloc", 0, true, "N|P%",
-     "fail the Nth allocation of each run, or each with probability P% (tests -ENOMEM "
-     "handling; counting starts after set-up)",
-     set_fail_alloc, NULL},
+    {.name = "fail-alloc",
+     .type = OPT_STRING,
+     .metavar = "N|P%",
+     .def = "off",
+     .json = "fail_alloc",
+     .help = "fail the Nth allocation of each run, or each with probability P% (tests -ENOMEM "
+	     "handling; counting starts after set-up)",
+     .parse = parse_fail_alloc,
+     .record = record_fail_alloc},
     {0},
 };
 
@@ -92,14 +107,6 @@ uint64_t faults_run_end(void)
 		return 0;
 	lb_alloc_fail_nth(0); /* off: also clears a percentage */
 	return lb_mem_failed_total() - flt.failed_base;
-}
-
-void faults_write_params(struct json *js)
-{
-	if (flt.on)
-		json_str(js, "fail_alloc", flt.text);
-	else
-		json_null(js, "fail_alloc");
 }
 
 void faults_reset(void)

@@ -44,8 +44,6 @@ void faults_run_begin(uint64_t seed);
 /* Disarms; returns the allocations that failed since faults_run_begin()
  * (injected, and real ones if any). */
 uint64_t faults_run_end(void);
-/* Member "fail_alloc": the setting as given, or null (for "params"). */
-void faults_write_params(struct json *js);
 /* Forget the option (tests, fuzzing). */
 void faults_reset(void);
 

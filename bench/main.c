@@ -92,6 +92,9 @@ static int act(enum bench_action action)
 			if ((*w)->act && (*w)->act(NULL))
 				(*w)->act(stdout);
 		return 0;
+	case BENCH_LIST_OPTIONS:
+		options_list_json(stdout);
+		return 0;
 	case BENCH_RUN:
 		break;
 	}

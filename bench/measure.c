@@ -4,7 +4,10 @@
  */
 #include "measure.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include "../util/json.h"
 
 struct measure_config measure_cfg = {
     .clock = CLK_AUTO,
@@ -19,14 +22,12 @@ struct measure_config measure_cfg = {
 struct env_info measure_env;
 double measure_timing_cost_ns;
 
-static int set_clock(const char *arg)
+static const char *clock_choice(unsigned i)
 {
-	if (clk_parse_source(arg, &measure_cfg.clock))
-		return opt_error("clock", "expected auto, cntvct, tsc or gettime, got '%s'", arg);
-	return 0;
+	return i < CLK_NR ? clk_source_name((enum clk_source)i) : NULL;
 }
 
-static int set_sample(const char *arg)
+static int parse_sample(const struct bench_opt *o, const char *arg)
 {
 	uint64_t v;
 
@@ -36,7 +37,7 @@ static int set_sample(const char *arg)
 	}
 	if (strcmp(arg, "off") == 0) {
 		v = 0;
-	} else if (opt_parse_u64("sample", arg, 0, 1u << 30, &v)) {
+	} else if (opt_parse_u64(o->name, arg, 0, 1u << 30, &v)) {
 		return -1;
 	}
 	measure_cfg.sample_auto = false;
@@ -44,62 +45,86 @@ static int set_sample(const char *arg)
 	return 0;
 }
 
-static int set_perf(const char *arg)
+/* "auto", "off" or N (as a string: one type for the key). */
+static void record_sample(struct json *js, const struct bench_opt *o)
 {
-	if (strcmp(arg, "auto") == 0)
-		measure_cfg.perf = PERF_MODE_AUTO;
-	else if (strcmp(arg, "off") == 0)
-		measure_cfg.perf = PERF_MODE_OFF;
-	else
-		return opt_error("perf", "expected auto or off, got '%s'", arg);
-	return 0;
+	char n[16];
+	snprintf(n, sizeof(n), "%u", measure_cfg.sample_every);
+	json_str(js, o->json,
+		 measure_cfg.sample_auto    ? "auto"
+		 : measure_cfg.sample_every ? n
+					    : "off");
 }
 
-static int set_until_ci(const char *arg)
-{
-	return opt_parse_double("until-ci", arg, 0, 100, &measure_cfg.until_ci_pct);
-}
+static const char *const perf_choices[] = {
+    [PERF_MODE_AUTO] = "auto", [PERF_MODE_OFF] = "off", NULL};
 
-static int set_max_runs(const char *arg)
-{
-	uint64_t v;
-
-	if (opt_parse_u64("max-runs", arg, 1, 1000, &v))
-		return -1;
-	measure_cfg.max_runs = (unsigned)v;
-	return 0;
-}
-
-static int set_interval(const char *arg)
+/* A duration kept in whole ms, 0 or at least 1 ms. */
+static int parse_interval(const struct bench_opt *o, const char *arg)
 {
 	uint64_t ns;
 
-	if (opt_parse_ns("interval", arg, "ms", &ns))
+	if (opt_parse_ns(o->name, arg, o->unit, &ns))
 		return -1;
 	if (ns && ns < 1000000)
-		return opt_error("interval", "at least 1 ms (or 0 for no timeline), got '%s'", arg);
+		return opt_error(o->name, "at least 1 ms (or 0 for no timeline), got '%s'", arg);
 	measure_cfg.interval_ms = (unsigned)(ns / 1000000);
 	return 0;
 }
 
+static void record_interval(struct json *js, const struct bench_opt *o)
+{
+	json_u64(js, o->json, measure_cfg.interval_ms);
+}
+
 const struct bench_opt measure_opts[] = {
-    {"clock", 0, true, "auto|cntvct|tsc|gettime",
-     "clock for timing ops (default auto: cntvct on arm64, invariant TSC on x86, else "
-     "clock_gettime)",
-     set_clock, NULL},
-    {"sample", 0, true, "auto|off|N",
-     "time every Nth op of each type into latency histograms (default auto: timing adds "
-     "<= ~5% to ns/op)",
-     set_sample, NULL},
-    {"perf", 0, true, "auto|off",
-     "per-thread perf_event_open counters (default auto; unavailable ones are reported as such)",
-     set_perf, NULL},
-    {"until-ci", 0, true, "P",
-     "repeat until the 95% CI of median throughput is narrower than P% (0 = off)", set_until_ci,
-     NULL},
-    {"max-runs", 0, true, "N", "at most N runs with --until-ci (default 20)", set_max_runs, NULL},
-    {"interval", 0, true, "MS",
-     "sample per-thread progress every MS ms into the JSON timeline (0 = off)", set_interval, NULL},
+    {.name = "clock",
+     .type = OPT_ENUM,
+     .dest = OPT_ENUM_DEST(measure_cfg.clock),
+     .choice = clock_choice,
+     .json = "clock",
+     .help = "clock for timing ops (auto: cntvct on arm64, invariant TSC on x86, else "
+	     "clock_gettime)"},
+    {.name = "sample",
+     .type = OPT_STRING,
+     .metavar = "auto|off|N",
+     .def = "auto",
+     .json = "sample",
+     .help = "time every Nth op of each type into latency histograms (auto: timing adds "
+	     "<= ~5% to ns/op)",
+     .parse = parse_sample,
+     .record = record_sample},
+    {.name = "perf",
+     .type = OPT_ENUM,
+     .dest = OPT_ENUM_DEST(measure_cfg.perf),
+     .choices = perf_choices,
+     .json = "perf",
+     .help = "per-thread perf_event_open counters (unavailable ones are reported as such)"},
+    {.name = "until-ci",
+     .type = OPT_DOUBLE,
+     .dest = &measure_cfg.until_ci_pct,
+     .dmin = 0,
+     .dmax = 100,
+     .unit = "%",
+     .metavar = "P",
+     .json = "until_ci_pct",
+     .help = "repeat until the 95% CI of median throughput is narrower than P% (0 = off)"},
+    {.name = "max-runs",
+     .type = OPT_UINT,
+     .dest = &measure_cfg.max_runs,
+     .min = 1,
+     .max = 1000,
+     .json = "max_runs",
+     .help = "at most N runs with --until-ci"},
+    {.name = "interval",
+     .type = OPT_DURATION,
+     .max = 3600000000000ull,
+     .unit = "ms",
+     .metavar = "MS",
+     .json = "interval_ms",
+     .help = "sample per-thread progress every MS ms into the JSON timeline (0 = off)",
+     .parse = parse_interval,
+     .record = record_interval},
     {0},
 };
 

@@ -1,16 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Builds one getopt_long table from the driver's own options, every
- * workload's, and every table named in options.def; an option owned by a
- * workload is refused unless that workload is selected.
+ * The driver's own options, and one getopt_long table built from them,
+ * every table named in options.def and every workload's; an option owned
+ * by a workload is refused unless that workload is selected.
  */
 #include "options.h"
 
-#include <errno.h>
 #include <getopt.h>
-#include <limits.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,8 +14,9 @@
 #include "../core/alloc.h"
 #include "../core/sync.h"
 #include "config.h"
+#include "../util/json.h"
 
-#define OPTTABLE(sym) extern const struct bench_opt sym[];
+#define OPTTABLE(sym, owner) extern const struct bench_opt sym[];
 #include "options.def"
 #undef OPTTABLE
 
@@ -38,45 +35,59 @@ struct bench_config bench_cfg = {
 static enum bench_action pending_action = BENCH_RUN;
 
 /* ---- the driver's own options ---- */
-static int set_backend(const char *arg)
+static int parse_backend(const struct bench_opt *o, const char *arg)
 {
+	char names[512];
 	if (strlen(arg) >= sizeof(bench_cfg.backends))
-		return opt_error("backend", "list too long");
+		return opt_error(o->name, "list too long");
 	char tmp[sizeof(bench_cfg.backends)];
 	strcpy(tmp, arg);
 	for (char *save, *tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
 		if (!store_find(tok))
-			return opt_error("backend", "unknown backend '%s' (see --list-backends)",
-					 tok);
+			return opt_error(o->name, "unknown backend '%s' (one of: %s)", tok,
+					 opt_choices_text(o, names, sizeof(names)));
 	if (!*arg || arg[strlen(arg) - 1] == ',' || arg[0] == ',' || strstr(arg, ",,"))
-		return opt_error("backend", "empty name in '%s'", arg);
+		return opt_error(o->name, "empty name in '%s'", arg);
 	strcpy(bench_cfg.backends, arg);
 	bench_cfg.backends_set = true;
 	return 0;
 }
 
-static int set_workload(const char *arg)
+static void record_backend(struct json *js, const struct bench_opt *o)
 {
-	if (!workload_find(arg))
-		return opt_error("workload", "unknown workload '%s' (see --list-workloads)", arg);
-	bench_cfg.workload = arg;
-	return 0;
+	json_str(js, o->json, bench_cfg.backends);
 }
 
-static int set_threads(const char *arg)
+static const char *backend_choice(unsigned i)
+{
+	for (unsigned n = 0; store_registry[n]; n++)
+		if (n == i)
+			return store_registry[n]->name;
+	return NULL;
+}
+
+static const char *workload_choice(unsigned i)
+{
+	for (unsigned n = 0; workload_registry[n]; n++)
+		if (n == i)
+			return workload_registry[n]->name;
+	return NULL;
+}
+
+static int parse_threads(const struct bench_opt *o, const char *arg)
 {
 	char tmp[512];
 	if (!*arg || strlen(arg) >= sizeof(tmp))
-		return opt_error("threads", "expected a number or a list such as 1,2,4,8");
+		return opt_error(o->name, "expected a number or a list such as 1,2,4,8");
 	strcpy(tmp, arg);
 	unsigned n = 0;
 	if (arg[strlen(arg) - 1] == ',' || arg[0] == ',' || strstr(arg, ",,"))
-		return opt_error("threads", "empty entry in '%s'", arg);
+		return opt_error(o->name, "empty entry in '%s'", arg);
 	for (char *save, *tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		uint64_t v;
 		if (n == BENCH_MAX_LIST)
-			return opt_error("threads", "at most %d entries", BENCH_MAX_LIST);
-		if (opt_parse_u64("threads", tok, 1, 4096, &v))
+			return opt_error(o->name, "at most %d entries", BENCH_MAX_LIST);
+		if (opt_parse_u64(o->name, tok, o->min, o->max, &v))
 			return -1;
 		bench_cfg.threads[n++] = (unsigned)v;
 	}
@@ -84,168 +95,275 @@ static int set_threads(const char *arg)
 	return 0;
 }
 
-static int set_duration(const char *arg)
+/* The thread count of the run whose params are being written (a point of
+ * the --threads list); 0 outside one: the first. */
+static unsigned point_threads;
+
+static void record_threads(struct json *js, const struct bench_opt *o)
 {
-	return opt_parse_double("duration", arg, 0.001, 86400, &bench_cfg.duration_s);
+	json_u64(js, o->json, point_threads ? point_threads : bench_cfg.threads[0]);
 }
 
-static int set_warmup(const char *arg)
+static void record_duration(struct json *js, const struct bench_opt *o)
 {
-	return opt_parse_double("warmup", arg, 0, 3600, &bench_cfg.warmup_s);
+	json_double(js, o->json, bench_cfg.ops ? 0 : bench_cfg.duration_s);
 }
 
-static int set_ops(const char *arg)
+static const char *lock_choice(unsigned i)
 {
-	return opt_parse_u64("ops", arg, 1, UINT64_MAX / 2, &bench_cfg.ops);
+	return i < LB_LOCK_NR ? lb_lock_kind_name((enum lb_lock_kind)i) : NULL;
 }
 
-static int set_runs(const char *arg)
+static const char *rwlock_choice(unsigned i)
 {
-	uint64_t v;
-	if (opt_parse_u64("runs", arg, 1, 1000, &v))
-		return -1;
-	bench_cfg.runs = (unsigned)v;
+	return i < LB_RWLOCK_NR ? lb_rwlock_kind_name((enum lb_rwlock_kind)i) : NULL;
+}
+
+static const char *const alloc_choices[] = {
+    [LB_ALLOC_JEMALLOC] = "jemalloc", [LB_ALLOC_LIBC] = "libc", NULL};
+
+/* Sanitizer builds always use libc, and say so. */
+static void record_alloc(struct json *js, const struct bench_opt *o)
+{
+	json_str(js, o->json, lb_allocator_name(lb_allocator));
+}
+
+static int parse_action(const struct bench_opt *o, const char *arg)
+{
+	static const struct {
+		const char *name;
+		enum bench_action act;
+	} acts[] = {{"help", BENCH_HELP},
+		    {"version", BENCH_VERSION},
+		    {"list-backends", BENCH_LIST_BACKENDS},
+		    {"list-workloads", BENCH_LIST_WORKLOADS},
+		    {"list-options", BENCH_LIST_OPTIONS}};
+	if (arg && strcmp(arg, "json") != 0)
+		return opt_error(o->name, "expected json, got '%s'", arg);
+	for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]); i++)
+		if (strcmp(acts[i].name, o->name) == 0)
+			pending_action = acts[i].act;
 	return 0;
 }
 
-static int set_seed(const char *arg)
-{
-	return opt_parse_u64("seed", arg, 0, UINT64_MAX, &bench_cfg.seed);
-}
-
-static int set_out(const char *arg)
-{
-	if (!*arg)
-		return opt_error("out", "empty folder name");
-	bench_cfg.out_dir = arg;
-	return 0;
-}
-
-static int set_quiet(const char *arg)
-{
-	(void)arg;
-	bench_cfg.quiet = true;
-	return 0;
-}
-
-static int set_check(const char *arg)
-{
-	(void)arg;
-	bench_cfg.check = true;
-	return 0;
-}
-
-static int set_alloc(const char *arg)
-{
-	if (lb_allocator_parse(arg, &lb_allocator))
-		return opt_error("alloc", "expected jemalloc or libc, got '%s'", arg);
-	return 0;
-}
-
-static int set_lock(const char *arg)
-{
-	if (lb_lock_kind_parse(arg, &lb_lock_default_kind))
-		return opt_error("lock", "expected spin, ticket, spin-yield or mutex, got '%s'",
-				 arg);
-	return 0;
-}
-
-static int set_rwlock(const char *arg)
-{
-	if (lb_rwlock_kind_parse(arg, &lb_rwlock_default_kind))
-		return opt_error("rwlock", "expected ck or pthread, got '%s'", arg);
-	return 0;
-}
-
-static int set_gp_latency(const char *arg)
-{
-	return opt_parse_ns("gp-latency", arg, "us", &lb_gp_latency_ns);
-}
-
-#define ACTION(fn, act)                                                                            \
-	static int fn(const char *arg)                                                             \
-	{                                                                                          \
-		(void)arg;                                                                         \
-		pending_action = act;                                                              \
-		return 0;                                                                          \
-	}
-ACTION(act_help, BENCH_HELP)
-ACTION(act_version, BENCH_VERSION)
-ACTION(act_list_backends, BENCH_LIST_BACKENDS)
-ACTION(act_list_workloads, BENCH_LIST_WORKLOADS)
+static const char *const list_formats[] = {"json", NULL};
 
 const struct bench_opt bench_core_opts[] = {
-    {"backend", 'b', true, "NAME[,NAME...]", "LPI-store backend(s) to run (default xa)",
-     set_backend, NULL},
-    {"workload", 'w', true, "NAME", "workload (default getput)", set_workload, NULL},
-    {"threads", 't', true, "N[,N...]", "worker threads; a list runs each (default 1)", set_threads,
-     NULL},
-    {"duration", 0, true, "SECONDS", "measured time per run (default 2)", set_duration, NULL},
-    {"ops", 0, true, "N", "run N operations in total instead of a duration", set_ops, NULL},
-    {"warmup", 0, true, "SECONDS", "unmeasured time before each run (default 0.2)", set_warmup,
-     NULL},
-    {"runs", 0, true, "N", "repetitions of each configuration (default 1)", set_runs, NULL},
-    {"seed", 0, true, "N", "random seed (default 1)", set_seed, NULL},
-    {"alloc", 0, true, "jemalloc|libc", "allocator for irqs and nodes (default jemalloc)",
-     set_alloc, NULL},
-    {"lock", 0, true, "KIND",
-     "where the kernel has a raw spinlock: spin, ticket, spin-yield or mutex (default spin)",
-     set_lock, NULL},
-    {"rwlock", 0, true, "ck|pthread", "reader-writer lock kind (default ck)", set_rwlock, NULL},
-    {"gp-latency", 0, true, "TIME",
-     "emulate a kernel-like grace period: each synchronize_rcu lasts at least TIME (e.g. 3ms)",
-     set_gp_latency, NULL},
-    {"check", 0, false, NULL, "poison freed irqs and check every access (slower)", set_check, NULL},
-    {"out", 'o', true, "DIR", "where results go (default results/)", set_out, NULL},
-    {"quiet", 'q', false, NULL, "print only errors and the result path", set_quiet, NULL},
-    {"list-backends", 0, false, NULL, "list backends and exit", act_list_backends, NULL},
-    {"list-workloads", 0, false, NULL, "list workloads and exit", act_list_workloads, NULL},
-    {"version", 'V', false, NULL, "print version and build facts and exit", act_version, NULL},
-    {"help", 'h', false, NULL, "this help", act_help, NULL},
+    {.name = "backend",
+     .short_name = 'b',
+     .type = OPT_STRING,
+     .list = OPT_SWEEP,
+     .dest = bench_cfg.backends,
+     .choice = backend_choice,
+     .metavar = "NAME[,NAME...]",
+     .json = "backend",
+     .rec = OPT_REC_TOP,
+     .help = "LPI-store backend(s) to run",
+     .parse = parse_backend,
+     .record = record_backend},
+    {.name = "workload",
+     .short_name = 'w',
+     .type = OPT_STRING,
+     .dest = &bench_cfg.workload,
+     .choice = workload_choice,
+     .metavar = "NAME",
+     .json = "workload",
+     .rec = OPT_REC_TOP,
+     .help = "workload"},
+    {.name = "threads",
+     .short_name = 't',
+     .type = OPT_UINT,
+     .list = OPT_SWEEP,
+     .min = 1,
+     .max = 4096,
+     .metavar = "N[,N...]",
+     .json = "threads",
+     .help = "worker threads",
+     .parse = parse_threads,
+     .record = record_threads},
+    {.name = "duration",
+     .type = OPT_DOUBLE,
+     .dest = &bench_cfg.duration_s,
+     .dmin = 0.001,
+     .dmax = 86400,
+     .unit = "s",
+     .metavar = "SECONDS",
+     .json = "duration_s",
+     .help = "measured time per run (recorded as 0 with --ops)",
+     .record = record_duration},
+    {.name = "ops",
+     .type = OPT_U64,
+     .dest = &bench_cfg.ops,
+     .min = 1,
+     .max = UINT64_MAX / 2,
+     .def = "none: run for --duration",
+     .json = "ops",
+     .help = "run N operations in total instead of a duration (recorded as 0 when not given)"},
+    {.name = "warmup",
+     .type = OPT_DOUBLE,
+     .dest = &bench_cfg.warmup_s,
+     .dmin = 0,
+     .dmax = 3600,
+     .unit = "s",
+     .metavar = "SECONDS",
+     .json = "warmup_s",
+     .help = "unmeasured time before each run"},
+    {.name = "seed",
+     .type = OPT_U64,
+     .dest = &bench_cfg.seed,
+     .min = 0,
+     .max = UINT64_MAX,
+     .json = "seed",
+     .help = "random seed"},
+    {.name = "runs",
+     .type = OPT_UINT,
+     .dest = &bench_cfg.runs,
+     .min = 1,
+     .max = 1000,
+     .json = "runs",
+     .help = "repetitions of each configuration"},
+    {.name = "lock",
+     .type = OPT_ENUM,
+     .dest = OPT_ENUM_DEST(lb_lock_default_kind),
+     .choice = lock_choice,
+     .json = "lock",
+     .help = "the lock kind where the kernel has a raw spinlock"},
+    {.name = "rwlock",
+     .type = OPT_ENUM,
+     .dest = OPT_ENUM_DEST(lb_rwlock_default_kind),
+     .choice = rwlock_choice,
+     .json = "rwlock",
+     .help = "reader-writer lock kind"},
+    {.name = "alloc",
+     .type = OPT_ENUM,
+     .dest = OPT_ENUM_DEST(lb_allocator),
+     .choices = alloc_choices,
+     .json = "alloc",
+     .help = "allocator for irqs and nodes (sanitizer builds: always libc)",
+     .record = record_alloc},
+    {.name = "gp-latency",
+     .type = OPT_DURATION,
+     .dest = &lb_gp_latency_ns,
+     .max = 3600000000000ull,
+     .unit = "us",
+     .json = "gp_latency_ns",
+     .help = "emulate a kernel-like grace period: each synchronize_rcu lasts at least TIME "
+	     "(e.g. 3ms)"},
+    {.name = "check",
+     .type = OPT_FLAG,
+     .dest = &bench_cfg.check,
+     .json = "check",
+     .help = "poison freed irqs and check every access (slower)"},
+    {.name = "out",
+     .short_name = 'o',
+     .type = OPT_STRING,
+     .dest = &bench_cfg.out_dir,
+     .metavar = "DIR",
+     .rec = OPT_REC_NONE,
+     .help = "where results go"},
+    {.name = "quiet",
+     .short_name = 'q',
+     .type = OPT_FLAG,
+     .dest = &bench_cfg.quiet,
+     .rec = OPT_REC_NONE,
+     .help = "print only errors and the result path"},
+    {.name = "list-backends",
+     .type = OPT_ACTION,
+     .rec = OPT_REC_NONE,
+     .help = "list backends and exit",
+     .parse = parse_action},
+    {.name = "list-workloads",
+     .type = OPT_ACTION,
+     .rec = OPT_REC_NONE,
+     .help = "list workloads and exit",
+     .parse = parse_action},
+    {.name = "list-options",
+     .type = OPT_ENUM,
+     .choices = list_formats,
+     .rec = OPT_REC_NONE,
+     .help = "print every option (type, range or choices, default, unit, list, owner, JSON "
+	     "key, help) as JSON and exit",
+     .parse = parse_action},
+    {.name = "version",
+     .short_name = 'V',
+     .type = OPT_ACTION,
+     .rec = OPT_REC_NONE,
+     .help = "print version and build facts and exit",
+     .parse = parse_action},
+    {.name = "help",
+     .short_name = 'h',
+     .type = OPT_ACTION,
+     .rec = OPT_REC_NONE,
+     .help = "this help",
+     .parse = parse_action},
     {0},
 };
 
 /* ---- the combined table ---- */
-struct opt_entry {
-	const struct bench_opt *opt;
-	const struct workload_ops *owner; /* NULL: not workload-specific */
-	bool given;
-};
-
-#define MAX_OPTS 256
-static struct opt_entry entries[MAX_OPTS];
+static struct opt_entry entries[OPTIONS_MAX];
 static unsigned nr_entries;
+static bool given[OPTIONS_MAX];
 
-static void collect(const struct bench_opt *table, const struct workload_ops *owner)
+static void collect(const struct bench_opt *table, const char *owner, const struct workload_ops *wl)
 {
 	for (const struct bench_opt *o = table; o && o->name; o++) {
-		/* Several workloads may share a name (e.g. --cache): first wins
-		 * for parsing, ownership is checked by name below. */
+		/* Several workloads share rows (e.g. --cache): the first keeps
+		 * the entry; ownership is checked by name (workload_has_opt). */
 		bool dup = false;
 		for (unsigned i = 0; i < nr_entries; i++)
 			if (strcmp(entries[i].opt->name, o->name) == 0)
 				dup = true;
-		if (!dup && nr_entries < MAX_OPTS)
-			entries[nr_entries++] = (struct opt_entry){o, owner, false};
+		if (!dup && nr_entries < OPTIONS_MAX)
+			entries[nr_entries++] = (struct opt_entry){o, owner, wl, NULL};
 	}
 }
 
-static void build_table(void)
+/* The value an option has before parsing, as JSON (its record). */
+static char *render_default(const struct bench_opt *o)
 {
-	if (nr_entries)
-		return;
-	static const struct bench_opt *const tables[] = {
-#define OPTTABLE(sym) sym,
-#include "options.def"
-#undef OPTTABLE
-	};
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
-		collect(tables[i], NULL);
-	for (const struct workload_ops *const *w = workload_registry; *w; w++)
-		collect((*w)->opts, *w);
+	if (o->type == OPT_ACTION || (!o->dest && !o->record))
+		return NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	if (!mem)
+		return NULL;
+	struct json js;
+	struct bench_opt bare = *o;
+	bare.json = NULL; /* the value alone */
+	json_init(&js, mem);
+	opt_record(&js, &bare);
+	fclose(mem);
+	if (!len) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
-static bool workload_has_opt(const struct workload_ops *w, const char *name)
+const struct opt_entry *options_table(unsigned *nr)
+{
+	if (!nr_entries) {
+		static const struct {
+			const struct bench_opt *table;
+			const char *owner;
+		} tables[] = {
+#define OPTTABLE(sym, owner) {sym, owner},
+#include "options.def"
+#undef OPTTABLE
+		};
+		for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+			collect(tables[i].table, tables[i].owner, NULL);
+		for (const struct workload_ops *const *w = workload_registry; *w; w++)
+			collect((*w)->opts, "workload", *w);
+		for (unsigned i = 0; i < nr_entries; i++)
+			entries[i].default_json = render_default(entries[i].opt);
+	}
+	*nr = nr_entries;
+	return entries;
+}
+
+bool options_workload_has(const struct workload_ops *w, const char *name)
 {
 	for (const struct bench_opt *o = w->opts; o && o->name; o++)
 		if (strcmp(o->name, name) == 0)
@@ -257,28 +375,35 @@ bool options_given(const char *name)
 {
 	for (unsigned i = 0; i < nr_entries; i++)
 		if (strcmp(entries[i].opt->name, name) == 0)
-			return entries[i].given;
+			return given[i];
 	return false;
+}
+
+static bool takes_value(const struct bench_opt *o)
+{
+	return o->type != OPT_FLAG && o->type != OPT_ACTION;
 }
 
 int options_parse(int argc, char **argv, enum bench_action *action)
 {
-	static struct option longopts[MAX_OPTS + 1];
-	char shortopts[2 * MAX_OPTS + 2] = ":";
+	static struct option longopts[OPTIONS_MAX + 1];
+	char shortopts[2 * OPTIONS_MAX + 2] = ":";
 	size_t sl = 1;
+	unsigned nr;
 
-	build_table();
-	for (unsigned i = 0; i < nr_entries; i++) {
+	options_table(&nr);
+	for (unsigned i = 0; i < nr; i++) {
 		const struct bench_opt *o = entries[i].opt;
-		longopts[i] = (struct option){o->name, o->has_arg ? required_argument : no_argument,
-					      NULL, (int)(1000 + i)};
+		longopts[i] =
+		    (struct option){o->name, takes_value(o) ? required_argument : no_argument, NULL,
+				    (int)(1000 + i)};
 		if (o->short_name) {
 			shortopts[sl++] = (char)o->short_name;
-			if (o->has_arg)
+			if (takes_value(o))
 				shortopts[sl++] = ':';
 		}
 	}
-	longopts[nr_entries] = (struct option){0};
+	longopts[nr] = (struct option){0};
 	shortopts[sl] = 0;
 
 	bench_cfg.argc = argc;
@@ -293,6 +418,9 @@ int options_parse(int argc, char **argv, enum bench_action *action)
 			const char *bad = argv[optind - 1];
 			if (c == ':')
 				fprintf(stderr, "lpibench: %s needs a value\n", bad);
+			else if (optopt >= 1000 && optopt < 1000 + (int)nr)
+				fprintf(stderr, "lpibench: --%s takes no value\n",
+					entries[optopt - 1000].opt->name);
 			else if (optopt)
 				fprintf(stderr, "lpibench: unknown option -%c (see --help)\n",
 					optopt);
@@ -300,19 +428,17 @@ int options_parse(int argc, char **argv, enum bench_action *action)
 				fprintf(stderr, "lpibench: unknown option %s (see --help)\n", bad);
 			return -1;
 		}
-		unsigned idx = nr_entries;
+		unsigned idx = nr;
 		if (c >= 1000)
 			idx = (unsigned)c - 1000;
 		else
-			for (unsigned i = 0; i < nr_entries; i++)
+			for (unsigned i = 0; i < nr; i++)
 				if (entries[i].opt->short_name == c)
 					idx = i;
-		if (idx >= nr_entries)
+		if (idx >= nr)
 			return -1;
-		entries[idx].given = true;
-		if (entries[idx].opt->seen)
-			*entries[idx].opt->seen = true;
-		if (entries[idx].opt->apply(optarg))
+		given[idx] = true;
+		if (opt_apply(entries[idx].opt, optarg))
 			return -1;
 	}
 	if (optind < argc) {
@@ -329,10 +455,10 @@ int options_parse(int argc, char **argv, enum bench_action *action)
 		}
 	}
 	const struct workload_ops *w = workload_find(bench_cfg.workload);
-	for (unsigned i = 0; i < nr_entries; i++) {
-		if (!entries[i].given || !entries[i].owner)
+	for (unsigned i = 0; i < nr; i++) {
+		if (!given[i] || !entries[i].workload)
 			continue;
-		if (!workload_has_opt(w, entries[i].opt->name)) {
+		if (!options_workload_has(w, entries[i].opt->name)) {
 			fprintf(stderr, "lpibench: --%s does not apply to workload %s\n",
 				entries[i].opt->name, w->name);
 			return -1;
@@ -342,39 +468,28 @@ int options_parse(int argc, char **argv, enum bench_action *action)
 	return 0;
 }
 
-static void usage_table(FILE *out, const struct bench_opt *t)
+static void write_rows(struct json *js, const struct bench_opt *table)
 {
-	for (const struct bench_opt *o = t; o && o->name; o++) {
-		char left[64];
-		if (o->short_name)
-			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name,
-				 o->has_arg ? "=" : "", o->has_arg ? o->arg_name : "");
-		else
-			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->has_arg ? "=" : "",
-				 o->has_arg ? o->arg_name : "");
-		fprintf(out, "  %-30s %s\n", left, o->help);
-	}
+	for (const struct bench_opt *o = table; o && o->name; o++)
+		if (o->rec == OPT_REC_PARAMS && o->json)
+			opt_record(js, o);
 }
 
-void options_usage(FILE *out)
+void options_write_params(struct json *js, const char *key, const struct workload_ops *wl,
+			  unsigned threads)
 {
-	fprintf(out, "usage: bench [options]\n"
-		     "Measures LPI-store designs of KVM's arm64 vGIC/ITS under contention.\n\n");
 	static const struct bench_opt *const tables[] = {
-#define OPTTABLE(sym) sym,
+#define OPTTABLE(sym, owner) sym,
 #include "options.def"
 #undef OPTTABLE
 	};
+	point_threads = threads;
+	json_obj_begin(js, key);
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
-		usage_table(out, tables[i]);
-	for (const struct workload_ops *const *w = workload_registry; *w; w++) {
-		if (!(*w)->opts || !(*w)->opts[0].name)
-			continue;
-		fprintf(out, "\nworkload %s:\n", (*w)->name);
-		usage_table(out, (*w)->opts);
-	}
-	fprintf(out, "\nExit status: 0 ok, 1 run failed (verification, watchdog), 2 bad input, "
-		     "3 race detected (--workload=race).\n");
+		write_rows(js, tables[i]);
+	write_rows(js, wl->opts);
+	json_obj_end(js);
+	point_threads = 0;
 }
 
 /* Forget which options were given and any pending action, and getopt's own
@@ -383,11 +498,7 @@ void options_usage(FILE *out)
  * are their owners' to restore (topo_reset, faults_reset...). */
 void options_reset(void)
 {
-	for (unsigned i = 0; i < nr_entries; i++) {
-		entries[i].given = false;
-		if (entries[i].opt->seen)
-			*entries[i].opt->seen = false;
-	}
+	memset(given, 0, sizeof(given));
 	pending_action = BENCH_RUN;
 	/* optind = 0 makes glibc's getopt re-initialise, dropping a pointer
 	 * into the previous argv left by a parse that stopped inside a

@@ -17,30 +17,11 @@
 #include "faults.h"
 #include "measure.h"
 #include "measure_report.h"
+#include "options.h"
 #include "result.h"
 #include "run_impl.h"
 #include "topo.h"
 #include "watchdog.h"
-
-static void write_params(struct json *js, const char *key, const struct workload_ops *wl,
-			 unsigned threads)
-{
-	json_obj_begin(js, key);
-	json_u64(js, "threads", threads);
-	json_double(js, "duration_s", bench_cfg.ops ? 0 : bench_cfg.duration_s);
-	json_u64(js, "ops", bench_cfg.ops);
-	json_double(js, "warmup_s", bench_cfg.warmup_s);
-	json_u64(js, "seed", bench_cfg.seed);
-	json_u64(js, "runs", bench_cfg.runs);
-	json_str(js, "lock", lb_lock_kind_name(lb_lock_default_kind));
-	json_str(js, "rwlock", lb_rwlock_kind_name(lb_rwlock_default_kind));
-	json_str(js, "alloc", lb_allocator_name(lb_allocator));
-	json_u64(js, "gp_latency_ns", lb_gp_latency_ns);
-	faults_write_params(js);
-	if (wl->write_params)
-		wl->write_params(js);
-	json_obj_end(js);
-}
 
 static void write_counters(struct json *js, const char *key, const struct lb_counters *c,
 			   const bool *present)
@@ -162,7 +143,7 @@ static void write_json_store(struct json *js, const struct bench_run *r)
 static void write_json_tail(struct json *js, const struct bench_run *r)
 {
 	const struct run_result *res = &r->res;
-	write_params(js, "params", r->wl, res->threads);
+	options_write_params(js, "params", r->wl, res->threads);
 	topo_write_placement_json(js);
 	json_obj_begin(js, "workload_results");
 	if (r->wl->report) {
@@ -226,7 +207,7 @@ static int csv_params(const struct bench_run *r, char *params, size_t size)
 		return -1;
 	struct json js;
 	json_init(&js, mem);
-	write_params(&js, NULL, r->wl, r->res.threads);
+	options_write_params(&js, NULL, r->wl, r->res.threads);
 	fclose(mem);
 	size_t o = 0;
 	bool line_start = false;
@@ -254,7 +235,7 @@ static int csv_params(const struct bench_run *r, char *params, size_t size)
 static int append_csv_row(const struct bench_run *r, time_t now)
 {
 	const struct run_result *res = &r->res;
-	char params[2048];
+	char params[4096]; /* every key at its longest: under 2 KiB */
 	if (csv_params(r, params, sizeof(params)))
 		return -1;
 	char v_threads[16], v_run[16], v_dur[32], v_ops[32], v_ops_s[32], v_ns[32], v_min[32],

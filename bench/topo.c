@@ -185,25 +185,16 @@ static int parse_spec(struct topo_spec *s, const char *arg)
 	return 0;
 }
 
-static int set_place(const char *arg)
+/* --place, --vcpu-place, --device-place: policy[@domain] or list:CPUS. */
+static int parse_place(const struct bench_opt *o, const char *arg)
 {
-	return parse_spec(&topo_place, arg);
+	return parse_spec(o->dest, arg);
 }
 
-static int set_vcpu_place(const char *arg)
-{
-	return parse_spec(&topo_vcpu_place, arg);
-}
-
-static int set_device_place(const char *arg)
-{
-	return parse_spec(&topo_device_place, arg);
-}
-
-static int set_mem_node(const char *arg)
+static int parse_mem_node(const struct bench_opt *o, const char *arg)
 {
 	uint64_t v;
-	if (opt_parse_u64("mem-node", arg, 0, 65535, &v))
+	if (opt_parse_u64(o->name, arg, o->min, o->max, &v))
 		return -1;
 	topo_mem_node = (int)v;
 	validated = false;
@@ -247,12 +238,12 @@ static uint64_t synthetic_pus(const char *s)
 	return total;
 }
 
-static int set_topology(const char *arg)
+static int parse_topology(const struct bench_opt *o, const char *arg)
 {
 	char names[256];
 
 	if (strlen(arg) >= sizeof(source_arg))
-		return opt_error("topology", "value too long (at most %zu characters)",
+		return opt_error(o->name, "value too long (at most %zu characters)",
 				 sizeof(source_arg) - 1);
 	if (strncmp(arg, "synthetic:", 10) == 0) {
 		const char *s = arg + 10;
@@ -263,12 +254,12 @@ static int set_topology(const char *arg)
 			n -= 2;
 		}
 		if (!n)
-			return opt_error("topology", "empty synthetic description");
+			return opt_error(o->name, "empty synthetic description");
 		char desc[sizeof(source_arg)];
 		memcpy(desc, s, n);
 		desc[n] = 0;
 		if (synthetic_pus(desc) > TOPO_MAX_SYNTHETIC_PUS)
-			return opt_error("topology", "'%s' describes more than %u PUs", desc,
+			return opt_error(o->name, "'%s' describes more than %u PUs", desc,
 					 TOPO_MAX_SYNTHETIC_PUS);
 		strcpy(source_arg, desc);
 		source = TS_SYNTHETIC;
@@ -292,55 +283,106 @@ static int set_topology(const char *arg)
 		return 0;
 	}
 	preset_names(names, sizeof(names));
-	return opt_error("topology",
+	return opt_error(o->name,
 			 "'%s' is neither a preset (%s), an existing FILE.xml nor "
 			 "synthetic:\"<hwloc synthetic string>\"",
 			 arg, names);
 }
 
-static int set_plan(const char *arg)
+static int parse_plan(const struct bench_opt *o, const char *arg)
 {
+	(void)o;
 	(void)arg;
 	plan_requested = true;
 	validated = false;
 	return 0;
 }
 
-static int set_plan_image(const char *arg)
+static int parse_plan_image(const struct bench_opt *o, const char *arg)
 {
 	size_t n = strlen(arg);
 	if (n < 5 || (strcasecmp(arg + n - 4, ".svg") != 0 && strcasecmp(arg + n - 4, ".png") != 0))
-		return opt_error("plan-image",
-				 "expected a file name ending in .svg or .png, got '%s'", arg);
+		return opt_error(o->name, "expected a file name ending in .svg or .png, got '%s'",
+				 arg);
 	topo_plan_image_path = arg;
 	validated = false;
 	return 0;
 }
 
+static void json_spec(struct json *js, const char *key, const struct topo_spec *s);
+
+static void record_place(struct json *js, const struct bench_opt *o)
+{
+	json_spec(js, o->json, o->dest);
+}
+
+static void record_mem_node(struct json *js, const struct bench_opt *o)
+{
+	if (topo_mem_node >= 0)
+		json_i64(js, o->json, topo_mem_node);
+	else
+		json_null(js, o->json);
+}
+
 const struct bench_opt topo_opts[] = {
-    {"place", 0, true, "POLICY",
-     "thread placement: compact, scatter, numa, none or list:CPUS; compact/scatter/numa "
-     "take @package:N or @numa:N (default " TOPO_DEFAULT_PLACE ")",
-     set_place, NULL},
-    {"vcpu-place", 0, true, "POLICY",
-     "lpi-stress: placement of vCPU threads by vCPU index (default: --place)", set_vcpu_place,
-     NULL},
-    {"device-place", 0, true, "POLICY",
-     "lpi-stress: placement of device (injector) threads by their index (default: --place)",
-     set_device_place, NULL},
-    {"mem-node", 0, true, "N",
-     "bind the store's memory (every benchmark thread's allocations) to NUMA node N", set_mem_node,
-     NULL},
-    {"topology", 0, true, "SOURCE",
-     "plan for another machine: FILE.xml (lstopo --of xml), synthetic:\"STRING\" or a preset: "
-     "graviton2, graviton3, graviton4, graviton4-2s, altra, altra-2s, altramax, ampereone "
-     "(needs --plan)",
-     set_topology, NULL},
-    {"plan", 0, false, NULL, "print where every thread would run, then exit without running",
-     set_plan, NULL},
-    {"plan-image", 0, true, "FILE",
-     "with --plan: draw the plan as FILE.svg, or FILE.png (needs rsvg-convert or ImageMagick)",
-     set_plan_image, NULL},
+    {.name = "place",
+     .type = OPT_STRING,
+     .dest = &topo_place,
+     .metavar = "POLICY",
+     .def = TOPO_DEFAULT_PLACE,
+     .json = "place",
+     .help = "thread placement: compact, scatter, numa, none or list:CPUS; compact/scatter/numa "
+	     "take @package:N or @numa:N",
+     .parse = parse_place,
+     .record = record_place},
+    {.name = "vcpu-place",
+     .type = OPT_STRING,
+     .dest = &topo_vcpu_place,
+     .metavar = "POLICY",
+     .def = "--place",
+     .json = "vcpu_place",
+     .help = "lpi-stress: placement of vCPU threads by vCPU index",
+     .parse = parse_place,
+     .record = record_place},
+    {.name = "device-place",
+     .type = OPT_STRING,
+     .dest = &topo_device_place,
+     .metavar = "POLICY",
+     .def = "--place",
+     .json = "device_place",
+     .help = "lpi-stress: placement of device (injector) threads by their index",
+     .parse = parse_place,
+     .record = record_place},
+    {.name = "mem-node",
+     .type = OPT_UINT,
+     .min = 0,
+     .max = 65535,
+     .def = "none",
+     .json = "mem_node",
+     .help = "bind the store's memory (every benchmark thread's allocations) to NUMA node N",
+     .parse = parse_mem_node,
+     .record = record_mem_node},
+    {.name = "topology",
+     .type = OPT_STRING,
+     .metavar = "SOURCE",
+     .def = "this machine",
+     .rec = OPT_REC_NONE,
+     .help = "plan for another machine: FILE.xml (lstopo --of xml), synthetic:\"STRING\" or a "
+	     "preset: graviton2, graviton3, graviton4, graviton4-2s, altra, altra-2s, altramax, "
+	     "ampereone (needs --plan)",
+     .parse = parse_topology},
+    {.name = "plan",
+     .type = OPT_FLAG,
+     .rec = OPT_REC_NONE,
+     .help = "print where every thread would run, then exit without running",
+     .parse = parse_plan},
+    {.name = "plan-image",
+     .type = OPT_STRING,
+     .metavar = "FILE",
+     .rec = OPT_REC_NONE,
+     .help = "with --plan: draw the plan as FILE.svg, or FILE.png (needs rsvg-convert or "
+	     "ImageMagick)",
+     .parse = parse_plan_image},
     {0},
 };
 

@@ -53,16 +53,17 @@ static unsigned wd_nr_retired;
 static _Thread_local int wd_self = -1;
 static atomic_int wd_bt_ack;
 
-static int set_watchdog(const char *arg)
-{
-	return opt_parse_double("watchdog", arg, 0, 86400, &wd.opt_seconds);
-}
-
 const struct bench_opt watchdog_opts[] = {
-    {"watchdog", 0, true, "S",
-     "stop a run whose workers all make no progress for S seconds and report where they "
-     "were stuck (default 0: off)",
-     set_watchdog, NULL},
+    {.name = "watchdog",
+     .type = OPT_DOUBLE,
+     .dest = &wd.opt_seconds,
+     .dmin = 0,
+     .dmax = 86400,
+     .unit = "s",
+     .metavar = "S",
+     .json = "watchdog_s",
+     .help = "stop a run whose workers all make no progress for S seconds and report where they "
+	     "were stuck (0 = off)"},
     {0},
 };
 

@@ -31,9 +31,14 @@ SCHEMA_KNOWN = 1
 HOST_FILE = "host.json"
 SUMMARY_DIR = "summaries"
 
-# Params that do not make a configuration different: the seed and the
-# number of repetitions. Everything else in "params" does.
-IGNORED_PARAMS = ("seed", "runs")
+# How a configuration is measured, not what it is: the clock, sampling,
+# perf counters, repetition control, timeline period and watchdog.
+MEASURE_PARAMS = ("clock", "sample", "perf", "until_ci_pct", "max_runs", "interval_ms",
+                  "watchdog_s")
+# Params that do not make a configuration different: the seed, the number
+# of repetitions and the measurement settings. Everything else in "params"
+# does.
+IGNORED_PARAMS = ("seed", "runs") + MEASURE_PARAMS
 
 # bench accepts --duration up to a day; a longer measured window is a bug.
 MAX_DURATION_S = 1e6
@@ -543,7 +548,8 @@ def describe_host(manifest):
 
 # The driver's own params; the rest are the workload's (shown first).
 CORE_PARAMS = ("threads", "duration_s", "ops", "warmup_s", "seed", "runs", "lock", "rwlock",
-               "alloc", "gp_latency_ns")
+               "alloc", "gp_latency_ns", "check", "fail_alloc", "place", "vcpu_place",
+               "device_place", "mem_node") + MEASURE_PARAMS
 
 
 def params_text(workload, params, order=None):
@@ -555,8 +561,10 @@ def params_text(workload, params, order=None):
     shown = {True: [], False: []}
     for k in keys:
         v = params[k]
-        if k in ("threads", "seed", "runs") or (k == "ops" and not v) or \
-                (k == "duration_s" and not v) or (k == "gp_latency_ns" and not v):
+        if k in ("threads", "seed", "runs") or k in MEASURE_PARAMS or v is None or \
+                (k == "ops" and not v) or (k == "duration_s" and not v) or \
+                (k == "gp_latency_ns" and not v) or (k == "check" and not v) or \
+                (k == "place" and v == "compact"):
             continue
         if workload in LPI_WORKLOADS and k in ("duration_s", "warmup_s"):
             continue  # injection runs end when their quota is done

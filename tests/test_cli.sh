@@ -136,7 +136,7 @@ registered=$(sed -n 's/.*(one of: \(.*\)).*/\1/p' "$tmp/cache_err")
 if [ -z "$registered" ]; then
 	echo "FAIL: --cache=nosuch did not list the registered caches"
 	fail=$((fail + 1))
-elif ! "$bench" --help --workload=lpi-stress | grep -q -- "--cache=NAME .*translation cache: $registered "; then
+elif ! "$bench" --help --workload=lpi-stress | grep -q -- "--cache=NAME .*translation cache design: $registered "; then
 	echo "FAIL: --help's --cache line does not list the registry ($registered)"
 	fail=$((fail + 1))
 else

@@ -5,7 +5,7 @@
 # folders before it. Two checks:
 #  1. includes: every #include "..." of a layer's sources, resolved against
 #     the including file's folder, names a file of the same or a lower
-#     layer (a library split alone would not stop "../bench/json.h");
+#     layer (a library split alone would not stop "../util/json.h");
 #  2. calls: no symbol a layer's archive leaves undefined is defined by a
 #     higher layer's archive (nm). The build also links each layer's whole
 #     archive with only the layers below it (CMakeLists.txt, lb_linkcheck_*),

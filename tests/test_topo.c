@@ -22,7 +22,7 @@ static int opt(const char *name, const char *arg)
 {
 	for (const struct bench_opt *o = topo_opts; o->name; o++)
 		if (strcmp(o->name, name) == 0)
-			return o->apply(arg);
+			return opt_apply(o, arg);
 	fprintf(stderr, "no option --%s\n", name);
 	return -2;
 }

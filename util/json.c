@@ -151,3 +151,9 @@ void json_null(struct json *js, const char *key)
 	member(js, key);
 	fputs("null", js->f);
 }
+
+void json_raw(struct json *js, const char *key, const char *text)
+{
+	member(js, key);
+	fputs(text, js->f);
+}

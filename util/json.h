@@ -29,6 +29,8 @@ void json_i64(struct json *js, const char *key, int64_t v);
 void json_double(struct json *js, const char *key, double v);
 void json_bool(struct json *js, const char *key, bool v);
 void json_null(struct json *js, const char *key);
+/* A value already in JSON form (e.g. rendered earlier by this writer). */
+void json_raw(struct json *js, const char *key, const char *text);
 /* A u64 counter that may be absent (UINT64_MAX): absent is written as null. */
 void json_u64_or_null(struct json *js, const char *key, uint64_t v);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * --get and --reclaim (see getmode.h): parsing, validation against the
- * chosen backends, and the record in the results.
+ * --get and --reclaim (see getmode.h): their rows, and validation against
+ * the chosen backends.
  */
 #include "getmode.h"
 
@@ -25,29 +25,14 @@ const char *getmode_name(enum getmode m)
 	}
 }
 
-int getmode_set_get(const char *arg)
+const char *getmode_choice(unsigned i)
 {
-	if (strcmp(arg, "ref") == 0)
-		getmode = GETMODE_REF;
-	else if (strcmp(arg, "rcu") == 0)
-		getmode = GETMODE_RCU;
-	else if (strcmp(arg, "percpu") == 0)
-		getmode = GETMODE_PERCPU;
-	else
-		return opt_error("get", "expected ref, rcu or percpu, got '%s'", arg);
-	return 0;
+	return i <= GETMODE_PERCPU ? getmode_name((enum getmode)i) : NULL;
 }
 
-int getmode_set_reclaim(const char *arg)
-{
-	if (strcmp(arg, "rcu") == 0)
-		store_reclaim_default = STORE_RECLAIM_RCU;
-	else if (strcmp(arg, "hp") == 0)
-		store_reclaim_default = STORE_RECLAIM_HP;
-	else
-		return opt_error("reclaim", "expected rcu or hp, got '%s'", arg);
-	return 0;
-}
+/* Value 0 (STORE_RECLAIM_DEFAULT) cannot be given. */
+const char *const getmode_reclaim_choices[] = {
+    [STORE_RECLAIM_DEFAULT] = "", [STORE_RECLAIM_RCU] = "rcu", [STORE_RECLAIM_HP] = "hp", NULL};
 
 /* "a, b, c": the registered backends that pass `ok`. */
 static void backends_where(bool (*ok)(const struct store_ops *), char *buf, size_t len)
@@ -109,10 +94,4 @@ int getmode_validate(const struct wl_plan *plan, const char *workload, bool perc
 		}
 	}
 	return 0;
-}
-
-void getmode_write_params(struct json *js)
-{
-	json_str(js, "get_mode", getmode_name(getmode));
-	json_str(js, "reclaim", store_reclaim_name(store_reclaim_default));
 }

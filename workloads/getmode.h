@@ -36,27 +36,29 @@
 
 #include <stdbool.h>
 
+#include "../util/option.h"
 #include "../structures/store.h"
 #include "workload.h"
-
-struct json;
 
 enum getmode { GETMODE_REF, GETMODE_RCU, GETMODE_PERCPU };
 extern enum getmode getmode;
 
-int getmode_set_get(const char *arg);
-int getmode_set_reclaim(const char *arg);
 const char *getmode_name(enum getmode m);
 
+/* The rows of --get and --reclaim, for the workloads' tables (the driver
+ * keeps the first table's row of a name, so every copy must be equal). */
+const char *getmode_choice(unsigned i);
+extern const char *const getmode_reclaim_choices[];
 /* clang-format off */
 #define GETMODE_OPTS                                                                               \
-	{"get", 0, true, "ref|rcu|percpu",                                                         \
-	 "read side: ref (try-get/put per access, default), rcu (no refcount write; "              \
-	 "needs a backend with lookup_rcu), percpu (per-thread counts; getput only)",              \
-	 getmode_set_get, NULL},                                                                   \
-	{"reclaim", 0, true, "rcu|hp",                                                             \
-	 "irq reclamation: rcu (default) or hp (hazard pointers: flat, radix; --get=ref, "         \
-	 "getput only)", getmode_set_reclaim, NULL}
+	{.name = "get", .type = OPT_ENUM, .dest = OPT_ENUM_DEST(getmode),                          \
+	 .choice = getmode_choice, .json = "get_mode",                                             \
+	 .help = "read side: ref (try-get/put per access), rcu (no refcount write; needs a "       \
+		 "backend with lookup_rcu), percpu (per-thread counts; getput only)"},             \
+	{.name = "reclaim", .type = OPT_ENUM, .dest = OPT_ENUM_DEST(store_reclaim_default),        \
+	 .choices = getmode_reclaim_choices, .json = "reclaim",                                    \
+	 .help = "irq reclamation: rcu or hp (hazard pointers: flat, radix; --get=ref, getput "    \
+		 "only)"}
 /* clang-format on */
 
 /*
@@ -65,7 +67,5 @@ const char *getmode_name(enum getmode m);
  * exits with status 2). Context: main thread, after parsing.
  */
 int getmode_validate(const struct wl_plan *plan, const char *workload, bool percpu_ok, bool hp_ok);
-/* "get_mode" and "reclaim" members of the JSON params. */
-void getmode_write_params(struct json *js);
 
 #endif

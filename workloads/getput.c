@@ -69,56 +69,79 @@ struct getput_state {
 	struct pcpu_ref_set *pcpu; /* --get=percpu: slot -> per-thread counts */
 };
 
-static int set_lpis(const char *arg)
-{
-	return opt_parse_u64("lpis", arg, 1, LB_NR_LPI_SPACE, &gp.lpis);
-}
-
-static int set_sparse(const char *arg)
-{
-	(void)arg;
-	gp.sparse = true;
-	return 0;
-}
-
-static int set_dist(const char *arg)
+/* uniform, zipf:S or hot:P: a word with a number of its own. */
+static int parse_dist(const struct bench_opt *o, const char *arg)
 {
 	if (strlen(arg) >= sizeof(gp.dist_text))
-		return opt_error("dist", "too long");
+		return opt_error(o->name, "too long");
 	if (strcmp(arg, "uniform") == 0) {
 		gp.dist = DIST_UNIFORM;
 	} else if (strncmp(arg, "zipf:", 5) == 0) {
 		gp.dist = DIST_ZIPF;
-		if (opt_parse_double("dist", arg + 5, 0.01, 10, &gp.zipf_s))
+		if (opt_parse_double(o->name, arg + 5, 0.01, 10, &gp.zipf_s))
 			return -1;
 	} else if (strncmp(arg, "hot:", 4) == 0) {
 		gp.dist = DIST_HOT;
-		if (opt_parse_double("dist", arg + 4, 0, 100, &gp.hot_pct))
+		if (opt_parse_double(o->name, arg + 4, 0, 100, &gp.hot_pct))
 			return -1;
 	} else {
-		return opt_error("dist", "expected uniform, zipf:S or hot:P, got '%s'", arg);
+		return opt_error(o->name, "expected uniform, zipf:S or hot:P, got '%s'", arg);
 	}
 	strcpy(gp.dist_text, arg);
 	return 0;
 }
 
-static int set_hot_set(const char *arg)
+static void record_dist(struct json *js, const struct bench_opt *o)
 {
-	return opt_parse_u64("hot-set", arg, 1, LB_NR_LPI_SPACE, &gp.hot_set);
+	json_str(js, o->json, gp.dist_text);
 }
 
-static int set_churn(const char *arg)
+/* Only with hot:P, and then the size in use (1% of --lpis by default). */
+static void record_hot_set(struct json *js, const struct bench_opt *o)
 {
-	return opt_parse_double("churn", arg, 0, 100, &gp.churn_pct);
+	if (gp.dist == DIST_HOT)
+		json_u64(js, o->json, gp.hot_set ? gp.hot_set : (gp.lpis + 99) / 100);
 }
 
 static const struct bench_opt getput_opts[] = {
-    {"lpis", 0, true, "N", "LPIs mapped (default 4096, at most 57344)", set_lpis, NULL},
-    {"sparse", 0, false, NULL, "spread the LPIs over INTIDs 8192..65535", set_sparse, NULL},
-    {"dist", 0, true, "D", "uniform, zipf:S, or hot:P (P% of ops on the hot set)", set_dist, NULL},
-    {"hot-set", 0, true, "N", "LPIs in the hot set of hot:P (default 1% of --lpis)", set_hot_set,
-     NULL},
-    {"churn", 0, true, "P", "P% of ops unmap and remap an LPI (default 0)", set_churn, NULL},
+    {.name = "lpis",
+     .type = OPT_U64,
+     .dest = &gp.lpis,
+     .min = 1,
+     .max = LB_NR_LPI_SPACE,
+     .json = "lpis",
+     .help = "LPIs mapped"},
+    {.name = "sparse",
+     .type = OPT_FLAG,
+     .dest = &gp.sparse,
+     .json = "sparse",
+     .help = "spread the LPIs over INTIDs 8192..65535"},
+    {.name = "dist",
+     .type = OPT_STRING,
+     .metavar = "D",
+     .def = "uniform",
+     .json = "dist",
+     .help = "uniform, zipf:S, or hot:P (P% of ops on the hot set)",
+     .parse = parse_dist,
+     .record = record_dist},
+    {.name = "hot-set",
+     .type = OPT_U64,
+     .dest = &gp.hot_set,
+     .min = 1,
+     .max = LB_NR_LPI_SPACE,
+     .def = "1% of --lpis",
+     .json = "hot_set",
+     .help = "LPIs in the hot set of hot:P (recorded only with hot:P)",
+     .record = record_hot_set},
+    {.name = "churn",
+     .type = OPT_DOUBLE,
+     .dest = &gp.churn_pct,
+     .dmin = 0,
+     .dmax = 100,
+     .unit = "%",
+     .metavar = "P",
+     .json = "churn_pct",
+     .help = "P% of ops unmap and remap an LPI"},
     GETMODE_OPTS,
     {0},
 };
@@ -136,17 +159,6 @@ static int getput_validate(const struct wl_plan *plan)
 static uint32_t getput_expected_lpis(void)
 {
 	return (uint32_t)gp.lpis;
-}
-
-static void getput_write_params(struct json *js)
-{
-	json_u64(js, "lpis", gp.lpis);
-	json_bool(js, "sparse", gp.sparse);
-	json_str(js, "dist", gp.dist_text);
-	if (gp.dist == DIST_HOT)
-		json_u64(js, "hot_set", gp.hot_set ? gp.hot_set : (gp.lpis + 99) / 100);
-	json_double(js, "churn_pct", gp.churn_pct);
-	getmode_write_params(js);
 }
 
 static void getput_free_state(struct getput_state *st)
@@ -463,7 +475,6 @@ const struct workload_ops workload_getput_ops = {
 		      WL_COUNTER(LB_C_CACHE_EVICT) | WL_COUNTER(LB_C_CACHE_INVAL),
     .validate = getput_validate,
     .expected_lpis = getput_expected_lpis,
-    .write_params = getput_write_params,
     .setup = getput_setup,
     .op = getput_op,
     .verify = getput_verify,

@@ -48,46 +48,57 @@ struct churn_state {
 	struct churn_lat lat[ITS_MIX_NR];
 };
 
-static int churn_set_mix(const char *arg)
+static int churn_set_mix(const char *name, const char *arg)
 {
 	char err[160];
 	if (strlen(arg) >= sizeof(churn_opt.mix_text))
-		return opt_error("cmd-mix", "too long");
+		return opt_error(name, "too long");
 	if (its_mix_parse(arg, &churn_opt.mix, err, sizeof(err)))
-		return opt_error("cmd-mix", "%s", err);
+		return opt_error(name, "%s", err);
 	strcpy(churn_opt.mix_text, arg);
 	return 0;
 }
 
-static int churn_set_rate(const char *arg)
+/* NAME:W,...: one value that is itself a list. */
+static int churn_parse_mix(const struct bench_opt *o, const char *arg)
 {
-	return opt_parse_u64("cmd-rate", arg, 0, 10000000, &churn_opt.rate);
+	return churn_set_mix(o->name, arg);
+}
+
+static void churn_record_mix(struct json *js, const struct bench_opt *o)
+{
+	json_str(js, o->json, churn_opt.mix_text[0] ? churn_opt.mix_text : CHURN_DEFAULT_MIX);
 }
 
 static const struct bench_opt its_churn_opts[] = {
     LPISTRESS_OPTS,
     GETMODE_OPTS,
-    {"cmd-mix", 0, true, "NAME:W,...",
-     "command sequences and weights: discard-mapti, movi, mapd, invall, movall, inv, mapc, "
-     "ctlr (default " CHURN_DEFAULT_MIX ")",
-     churn_set_mix, NULL},
-    {"cmd-rate", 0, true, "N", "command sequences per second, 0 = back to back (default 1000)",
-     churn_set_rate, NULL},
+    {.name = "cmd-mix",
+     .type = OPT_STRING,
+     .list = OPT_COMMAS,
+     .metavar = "NAME:W,...",
+     .def = CHURN_DEFAULT_MIX,
+     .json = "cmd_mix",
+     .help = "command sequences and weights: discard-mapti, movi, mapd, invall, movall, inv, "
+	     "mapc, ctlr",
+     .parse = churn_parse_mix,
+     .record = churn_record_mix},
+    {.name = "cmd-rate",
+     .type = OPT_U64,
+     .dest = &churn_opt.rate,
+     .min = 0,
+     .max = 10000000,
+     .unit = "/s",
+     .json = "cmd_rate",
+     .help = "command sequences per second, 0 = back to back"},
     {0},
 };
 
 static int churn_validate(const struct wl_plan *plan)
 {
-	if (!churn_opt.mix_text[0] && churn_set_mix(CHURN_DEFAULT_MIX))
+	if (!churn_opt.mix_text[0] && churn_set_mix("cmd-mix", CHURN_DEFAULT_MIX))
 		return -1;
 	return lpistress_validate(plan);
-}
-
-static void churn_write_params(struct json *js)
-{
-	lpistress_write_params(js);
-	json_str(js, "cmd_mix", churn_opt.mix_text);
-	json_u64(js, "cmd_rate", churn_opt.rate);
 }
 
 static uint64_t churn_now_ns(void)
@@ -99,7 +110,7 @@ static uint64_t churn_now_ns(void)
 
 static int churn_setup(struct wl_ctx *ctx)
 {
-	if (!churn_opt.mix_text[0] && churn_set_mix(CHURN_DEFAULT_MIX))
+	if (!churn_opt.mix_text[0] && churn_set_mix("cmd-mix", CHURN_DEFAULT_MIX))
 		return -1;
 	struct churn_state *cs = lb_zalloc(LB_MEM_OTHER, sizeof(*cs));
 	if (!cs)
@@ -211,7 +222,6 @@ const struct workload_ops workload_its_churn_ops = {
     .default_backends = lpistress_default_backends,
     .validate = churn_validate,
     .expected_lpis = lpistress_expected_lpis,
-    .write_params = churn_write_params,
     .setup = churn_setup,
     .thread_init = lpistress_thread_init,
     .op = churn_op,

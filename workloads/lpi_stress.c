@@ -50,7 +50,6 @@ const struct workload_ops workload_lpi_stress_ops = {
     .default_backends = lpistress_default_backends,
     .validate = lpistress_validate,
     .expected_lpis = lpistress_expected_lpis,
-    .write_params = lpistress_write_params,
     .setup = lpi_stress_setup,
     .thread_init = lpistress_thread_init,
     .op = lpi_stress_op,

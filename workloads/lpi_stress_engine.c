@@ -50,76 +50,43 @@ struct lpistress_opts lpistress_opt = {
     .nr_its = 1,
 };
 
-int lpistress_set_vcpus(const char *arg)
+const char *lpistress_cache_choice(unsigned i)
 {
-	return opt_parse_u64("vcpus", arg, 1, 4096, &lpistress_opt.vcpus);
+	for (unsigned n = 0; cache_registry[n]; n++)
+		if (n == i)
+			return cache_registry[n]->name;
+	return NULL;
 }
 
-int lpistress_set_devices(const char *arg)
+const char *lpistress_kernel_choice(unsigned i)
 {
-	return opt_parse_u64("devices", arg, 1, ITS_MAX_DEVID + 1, &lpistress_opt.devices);
+	for (unsigned n = 0; lpistress_kernels[n].name; n++)
+		if (n == i)
+			return lpistress_kernels[n].name;
+	return NULL;
 }
 
-int lpistress_set_events(const char *arg)
+/* The --kernel preset, or NULL. */
+static const struct lpistress_kernel *lpistress_kernel(void)
 {
-	return opt_parse_u64("events", arg, 1, 1u << ITS_MAX_EVENT_BITS, &lpistress_opt.events);
-}
-
-int lpistress_set_iterations(const char *arg)
-{
-	return opt_parse_u64("iterations", arg, 1, UINT64_MAX / (1u << 20),
-			     &lpistress_opt.iterations);
-}
-
-char lpistress_cache_help[320];
-
-/* Before main (option tables are static): --help lists every design the
- * registry holds, so a new one shows up without editing this file. */
-__attribute__((constructor)) static void lpistress_fill_cache_help(void)
-{
-	snprintf(lpistress_cache_help, sizeof(lpistress_cache_help),
-		 "translation cache: %s (default: --kernel's, else xa)", cache_names());
-}
-
-int lpistress_set_cache(const char *arg)
-{
-	if (!cache_find(arg))
-		return opt_error("cache", "unknown cache '%s' (one of: %s)", arg, cache_names());
-	lpistress_opt.cache = arg;
-	return 0;
-}
-
-int lpistress_set_its(const char *arg)
-{
-	return opt_parse_u64("its", arg, 1, 64, &lpistress_opt.nr_its);
-}
-
-int lpistress_set_inject_cost(const char *arg)
-{
-	return opt_parse_ns("inject-cost", arg, "ns", &lpistress_opt.inject_cost_ns);
+	for (const struct lpistress_kernel *k = lpistress_kernels; k->name; k++)
+		if (lpistress_opt.kernel && strcmp(k->name, lpistress_opt.kernel) == 0)
+			return k;
+	return NULL;
 }
 
 const char *lpistress_default_backends(void)
 {
-	return lpistress_opt.kernel ? lpistress_opt.kernel->backend : NULL;
-}
-
-int lpistress_set_kernel(const char *arg)
-{
-	for (const struct lpistress_kernel *k = lpistress_kernels; k->name; k++) {
-		if (strcmp(k->name, arg) == 0) {
-			lpistress_opt.kernel = k;
-			return 0;
-		}
-	}
-	return opt_error("kernel", "expected v6.8, v6.9 or v6.10, got '%s'", arg);
+	const struct lpistress_kernel *k = lpistress_kernel();
+	return k ? k->backend : NULL;
 }
 
 static const char *lpistress_cache_name(void)
 {
+	const struct lpistress_kernel *k = lpistress_kernel();
 	if (lpistress_opt.cache)
 		return lpistress_opt.cache;
-	return lpistress_opt.kernel ? lpistress_opt.kernel->cache : "xa";
+	return k ? k->cache : "xa";
 }
 
 int lpistress_validate(const struct wl_plan *plan)
@@ -130,18 +97,19 @@ int lpistress_validate(const struct wl_plan *plan)
 				 "%" PRIu64 " devices x %" PRIu64
 				 " events need more LPIs than INTIDs 8192..65535 hold (%u)",
 				 o->devices, o->events, LB_NR_LPI_SPACE);
-	if (o->kernel && plan->backends_given &&
-	    (plan->nr_backends != 1 || strcmp(plan->backends[0]->name, o->kernel->backend))) {
+	const struct lpistress_kernel *k = lpistress_kernel();
+	if (k && plan->backends_given &&
+	    (plan->nr_backends != 1 || strcmp(plan->backends[0]->name, k->backend))) {
 		char given[256] = "";
 		for (unsigned i = 0; i < plan->nr_backends; i++)
 			snprintf(given + strlen(given), sizeof(given) - strlen(given), "%s%s",
 				 i ? "," : "", plan->backends[i]->name);
 		fprintf(stderr, "lpibench: note: --backend=%s replaces %s's store (%s)\n", given,
-			o->kernel->name, o->kernel->backend);
+			k->name, k->backend);
 	}
-	if (o->kernel && o->cache && strcmp(o->cache, o->kernel->cache))
+	if (k && o->cache && strcmp(o->cache, k->cache))
 		fprintf(stderr, "lpibench: note: --cache=%s replaces %s's cache (%s)\n", o->cache,
-			o->kernel->name, o->kernel->cache);
+			k->name, k->cache);
 	if (getmode_validate(plan, "lpi-stress/its-churn", false, false))
 		return -1;
 	const struct cache_ops *cache = cache_find(lpistress_cache_name());
@@ -159,21 +127,10 @@ int lpistress_validate(const struct wl_plan *plan)
 	return 0;
 }
 
-void lpistress_write_params(struct json *js)
+/* The cache in use: --cache, else --kernel's, else xa. */
+void lpistress_record_cache(struct json *js, const struct bench_opt *o)
 {
-	const struct lpistress_opts *o = &lpistress_opt;
-	json_u64(js, "vcpus", o->vcpus);
-	json_u64(js, "devices", o->devices);
-	json_u64(js, "events", o->events);
-	json_u64(js, "iterations", o->iterations);
-	json_u64(js, "its", o->nr_its);
-	json_str(js, "cache", lpistress_cache_name());
-	if (o->kernel)
-		json_str(js, "kernel", o->kernel->name);
-	else
-		json_null(js, "kernel");
-	json_u64(js, "inject_cost_ns", o->inject_cost_ns);
-	getmode_write_params(js);
+	json_str(js, o->json, lpistress_cache_name());
 }
 
 /* ---- set-up and teardown ---- */

@@ -13,8 +13,9 @@
  *                    command thread)
  *
  * Options are shared through LPISTRESS_OPTS so that both workloads'
- * tables parse into the same settings (the driver keeps the first table
- * that declares a name, so entries must be identical).
+ * tables parse into the same settings and record the same params (the
+ * driver keeps the first table that declares a name, so entries must be
+ * identical).
  */
 #ifndef LB_LPISTRESS_H
 #define LB_LPISTRESS_H
@@ -37,43 +38,43 @@ extern const struct lpistress_kernel lpistress_kernels[];
 
 struct lpistress_opts {
 	uint64_t vcpus, devices, events, iterations, nr_its, inject_cost_ns;
-	const char *cache; /* --cache, or NULL: per --kernel, else xa */
-	const struct lpistress_kernel *kernel;
+	const char *cache;  /* --cache, or NULL: per --kernel, else xa */
+	const char *kernel; /* --kernel (a name in lpistress_kernels), or NULL */
 };
 extern struct lpistress_opts lpistress_opt;
 /* LPIs set-up maps (devices x events): the store's sizing hint. */
 uint32_t lpistress_expected_lpis(void);
 
-int lpistress_set_vcpus(const char *arg);
-int lpistress_set_devices(const char *arg);
-int lpistress_set_events(const char *arg);
-int lpistress_set_iterations(const char *arg);
-int lpistress_set_cache(const char *arg);
-int lpistress_set_its(const char *arg);
-int lpistress_set_inject_cost(const char *arg);
-int lpistress_set_kernel(const char *arg);
-/* --cache's help: the registered designs (caches/cache_registry.def). */
-extern char lpistress_cache_help[];
+/* For LPISTRESS_OPTS: the registered caches, the --kernel presets. */
+const char *lpistress_cache_choice(unsigned i);
+void lpistress_record_cache(struct json *js, const struct bench_opt *o);
+const char *lpistress_kernel_choice(unsigned i);
 
 /* clang-format off */
 #define LPISTRESS_OPTS                                                                             \
-	{"vcpus", 'v', true, "N", "vCPUs, one thread each (default 1)",                            \
-	 lpistress_set_vcpus, NULL},                                                               \
-	{"devices", 'd', true, "N", "devices, one injector thread each (default 1)",               \
-	 lpistress_set_devices, NULL},                                                             \
-	{"events", 'e', true, "N", "events (LPIs) per device (default 16)",                        \
-	 lpistress_set_events, NULL},                                                              \
-	{"iterations", 'i', true, "N", "times each event is signalled (default 1000)",             \
-	 lpistress_set_iterations, NULL},                                                          \
-	{"cache", 0, true, "NAME", lpistress_cache_help, lpistress_set_cache, NULL},               \
-	{"its", 0, true, "N", "ITSes; device n is on ITS n mod N (default 1)",                     \
-	 lpistress_set_its, NULL},                                                                 \
-	{"inject-cost", 0, true, "TIME",                                                           \
-	 "busy-wait per injection standing in for the ioctl (default 0, e.g. 1us)",                \
-	 lpistress_set_inject_cost, NULL},                                                         \
-	{"kernel", 0, true, "v6.8|v6.9|v6.10",                                                     \
-	 "the (backend, cache) of that kernel: v6.8 list+lru, v6.9 xa+lru, v6.10 xa+xa",           \
-	 lpistress_set_kernel, NULL}
+	{.name = "vcpus", .short_name = 'v', .type = OPT_U64, .dest = &lpistress_opt.vcpus,        \
+	 .min = 1, .max = 4096, .json = "vcpus", .help = "vCPUs, one thread each"},                \
+	{.name = "devices", .short_name = 'd', .type = OPT_U64, .dest = &lpistress_opt.devices,    \
+	 .min = 1, .max = ITS_MAX_DEVID + 1, .json = "devices",                                    \
+	 .help = "devices, one injector thread each"},                                             \
+	{.name = "events", .short_name = 'e', .type = OPT_U64, .dest = &lpistress_opt.events,      \
+	 .min = 1, .max = 1u << ITS_MAX_EVENT_BITS, .json = "events",                              \
+	 .help = "events (LPIs) per device"},                                                      \
+	{.name = "iterations", .short_name = 'i', .type = OPT_U64,                                 \
+	 .dest = &lpistress_opt.iterations, .min = 1, .max = UINT64_MAX / (1u << 20),              \
+	 .json = "iterations", .help = "times each event is signalled"},                           \
+	{.name = "its", .type = OPT_U64, .dest = &lpistress_opt.nr_its, .min = 1, .max = 64,       \
+	 .json = "its", .help = "ITSes; device n is on ITS n mod N"},                              \
+	{.name = "cache", .type = OPT_STRING, .dest = &lpistress_opt.cache,                        \
+	 .choice = lpistress_cache_choice, .metavar = "NAME", .def = "--kernel's, else xa",        \
+	 .json = "cache", .help = "translation cache design", .record = lpistress_record_cache},                                \
+	{.name = "kernel", .type = OPT_STRING, .dest = &lpistress_opt.kernel,                      \
+	 .choice = lpistress_kernel_choice, .metavar = "v6.8|v6.9|v6.10", .def = "none",           \
+	 .json = "kernel", .help = "the (backend, cache) of that kernel: v6.8 list+lru, v6.9 "     \
+	 "xa+lru, v6.10 xa+xa (--backend and --cache replace its parts)"},                         \
+	{.name = "inject-cost", .type = OPT_DURATION, .dest = &lpistress_opt.inject_cost_ns,       \
+	 .max = 3600000000000ull, .unit = "ns", .json = "inject_cost_ns",                          \
+	 .help = "busy-wait per injection standing in for the ioctl (e.g. 1us)"}
 /* clang-format on */
 
 struct lpistress_injector {
@@ -99,11 +100,10 @@ struct lpistress_state {
 	void *extra; /* the workload's own */
 };
 
-/* --kernel's store, for when --backend is not given (or NULL). */
+/* --kernel's store, or NULL: the workload's default_backends hook. */
 const char *lpistress_default_backends(void);
-/* Context: main thread, after parsing. */
+/* Context: main thread, after parsing, with the driver's plan. */
 int lpistress_validate(const struct wl_plan *plan);
-void lpistress_write_params(struct json *js);
 /* Builds the VM on ctx->store as the selftest's guest does, sets
  * nr_threads = d + v + extra, nr_timed = d, quota_run. Returns 0 or -1. */
 int lpistress_setup(struct wl_ctx *ctx, unsigned extra_threads);

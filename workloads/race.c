@@ -62,53 +62,46 @@ _Thread_local struct race_thread *race_self;
 /* ---- options ---- */
 static struct {
 	const struct race_scenario *sc;
-	bool fixed;
-	bool random;
+	int fixed;	 /* --variant: 0 buggy, 1 fixed */
+	int random;	 /* --race-mode: 0 forced, 1 random */
 	uint64_t rounds; /* 0: the mode's default */
 	bool list;	 /* --list-scenarios */
 } race_opt;
 
-static int set_scenario(const char *arg)
+static const char *scenario_choice(unsigned i)
 {
+	for (unsigned n = 0; race_scenarios[n]; n++)
+		if (n == i)
+			return race_scenarios[n]->name;
+	return NULL;
+}
+
+static int parse_scenario(const struct bench_opt *o, const char *arg)
+{
+	char names[512];
 	const struct race_scenario *sc = race_find(arg);
 	if (!sc)
-		return opt_error("scenario", "unknown scenario '%s' (see --list-scenarios)", arg);
+		return opt_error(o->name, "unknown scenario '%s' (one of: %s)", arg,
+				 opt_choices_text(o, names, sizeof(names)));
 	race_opt.sc = sc;
 	return 0;
 }
 
-static int set_variant(const char *arg)
+static void record_scenario(struct json *js, const struct bench_opt *o)
 {
-	if (strcmp(arg, "buggy") == 0)
-		race_opt.fixed = false;
-	else if (strcmp(arg, "fixed") == 0)
-		race_opt.fixed = true;
-	else
-		return opt_error("variant", "expected buggy or fixed, got '%s'", arg);
-	return 0;
+	json_str(js, o->json, race_opt.sc ? race_opt.sc->name : "");
 }
 
-static int set_race_mode(const char *arg)
-{
-	if (strcmp(arg, "forced") == 0)
-		race_opt.random = false;
-	else if (strcmp(arg, "random") == 0)
-		race_opt.random = true;
-	else
-		return opt_error("race-mode", "expected forced or random, got '%s'", arg);
-	return 0;
-}
+static const char *const variant_choices[] = {"buggy", "fixed", NULL};
+static const char *const race_mode_choices[] = {"forced", "random", NULL};
 
-static int set_rounds(const char *arg)
+/* A listing instead of a run: the parser notes it (race_opt.list),
+ * race_act prints it and clears the note. */
+static int list_scenarios(const struct bench_opt *o, const char *arg)
 {
-	return opt_parse_u64("rounds", arg, 1, UINT64_MAX / 2, &race_opt.rounds);
-}
-
-/* A listing instead of a run: the parser notes it (race_opt.list, the
- * option's seen flag, which options_reset clears), race_act prints it. */
-static int list_scenarios(const char *arg)
-{
+	(void)o;
 	(void)arg;
+	race_opt.list = true;
 	return 0;
 }
 
@@ -118,24 +111,10 @@ static int race_act(FILE *out)
 		return 0;
 	for (const struct race_scenario *const *s = race_scenarios; out && *s; s++)
 		fprintf(out, "%-18s %s\n", (*s)->name, (*s)->desc);
+	if (out)
+		race_opt.list = false;
 	return 1;
 }
-
-static const struct bench_opt race_opts[] = {
-    {"scenario", 0, true, "NAME", "the race to replay (see --list-scenarios)", set_scenario, NULL},
-    {"variant", 0, true, "buggy|fixed", "the code with the bug or with its fix (default buggy)",
-     set_variant, NULL},
-    {"race-mode", 0, true, "forced|random",
-     "forced: hooks open the race window every round (default); random: random delays at "
-     "the racy points",
-     set_race_mode, NULL},
-    {"rounds", 0, true, "N",
-     "at most N rounds (default 200 forced, unlimited random; --duration bounds both)", set_rounds,
-     NULL},
-    {"list-scenarios", 0, false, NULL, "list the race scenarios and exit", list_scenarios,
-     &race_opt.list},
-    {0},
-};
 
 static int race_validate(const struct wl_plan *plan)
 {
@@ -153,13 +132,51 @@ static uint64_t race_max_rounds(void)
 	return race_opt.random ? 0 : RACE_FORCED_ROUNDS;
 }
 
-static void race_write_params(struct json *js)
+/* --rounds is recorded as the bound in force (0: time only). */
+static void record_rounds(struct json *js, const struct bench_opt *o)
 {
-	json_str(js, "scenario", race_opt.sc ? race_opt.sc->name : "");
-	json_str(js, "variant", race_opt.fixed ? "fixed" : "buggy");
-	json_str(js, "race_mode", race_opt.random ? "random" : "forced");
-	json_u64(js, "max_rounds", race_max_rounds());
+	json_u64(js, o->json, race_max_rounds());
 }
+
+static const struct bench_opt race_opts[] = {
+    {.name = "scenario",
+     .type = OPT_STRING,
+     .choice = scenario_choice,
+     .metavar = "NAME",
+     .def = "none: required",
+     .json = "scenario",
+     .help = "the race to replay (see --list-scenarios)",
+     .parse = parse_scenario,
+     .record = record_scenario},
+    {.name = "variant",
+     .type = OPT_ENUM,
+     .dest = &race_opt.fixed,
+     .choices = variant_choices,
+     .json = "variant",
+     .help = "the code with the bug or with its fix"},
+    {.name = "race-mode",
+     .type = OPT_ENUM,
+     .dest = &race_opt.random,
+     .choices = race_mode_choices,
+     .json = "race_mode",
+     .help = "forced: hooks open the race window every round; random: random delays at the "
+	     "racy points"},
+    {.name = "rounds",
+     .type = OPT_U64,
+     .dest = &race_opt.rounds,
+     .min = 1,
+     .max = UINT64_MAX / 2,
+     .def = "200 forced, unlimited random",
+     .json = "max_rounds",
+     .help = "at most N rounds (--duration bounds both); recorded as the bound in force",
+     .record = record_rounds},
+    {.name = "list-scenarios",
+     .type = OPT_ACTION,
+     .rec = OPT_REC_NONE,
+     .help = "list the race scenarios and exit",
+     .parse = list_scenarios},
+    {0},
+};
 
 /* ---- the run's state beyond struct race_run (workload side) ---- */
 struct race_wl {
@@ -697,7 +714,6 @@ const struct workload_ops workload_race_ops = {
     .opts = race_opts,
     .act = race_act,
     .validate = race_validate,
-    .write_params = race_write_params,
     .setup = race_setup,
     .thread_init = race_thread_init,
     .op = race_op,

@@ -105,7 +105,9 @@ struct wl_report {
 struct workload_ops {
 	const char *name;
 	const char *desc;
-	const struct bench_opt *opts; /* workload-specific options, {0}-terminated */
+	/* Workload-specific options, {0}-terminated; the driver parses them and
+	 * records them in the result's "params" (bench/option.h). */
+	const struct bench_opt *opts;
 	/*
 	 * Counters that neither this workload's code nor the model it drives
 	 * can bump (WL_COUNTER bits); the store's own are decided by its caps.
@@ -131,8 +133,6 @@ struct workload_ops {
 	/* Optional: how many LPIs set-up will map, handed to the store as a
 	 * sizing hint (hash tables are sized like a deployment would). */
 	uint32_t (*expected_lpis)(void);
-	/* Write every workload parameter as members of the JSON "params". */
-	void (*write_params)(struct json *js);
 	int (*setup)(struct wl_ctx *ctx);
 	int (*thread_init)(struct wl_ctx *ctx, struct wl_worker *w);
 	int (*op)(struct wl_ctx *ctx, struct wl_worker *w);

@@ -10,7 +10,7 @@
  * string can describe a machine that takes minutes to build; reported).
  *
  * Every module keeps its settings in globals, and some keep pointers into
- * argv (bench_cfg.workload, --out, --cache, --plan-image): after each input
+ * argv (bench_cfg.workload, --out, --cache, --kernel, --plan-image): after each input
  * the target restores them from a snapshot taken before the first one,
  * and resets what has a reset (options_reset, topo_reset, faults_reset).
  */
