@@ -544,6 +544,11 @@ void xa_fini(struct xarray *xa)
 
 void *xa_load(struct xarray *xa, unsigned long index)
 {
+	return xa_zero_to_null(xa_load_raw(xa, index));
+}
+
+void *xa_load_raw(struct xarray *xa, unsigned long index)
+{
 	void *entry;
 
 	lb_rcu_read_lock();
@@ -568,7 +573,7 @@ retry:
 		entry = NULL;
 	}
 	lb_rcu_read_unlock();
-	return xa_zero_to_null(entry);
+	return entry;
 }
 
 /* First slot at or after off that may lead to a match for filter, or

@@ -211,6 +211,11 @@ void xa_fini(struct xarray *xa);
  * Context: any registered thread; enters and leaves its own read section. */
 void *xa_load(struct xarray *xa, unsigned long index);
 
+/* The entry at index as stored: a reservation reads as XA_ZERO_ENTRY (the
+ * kernel's advanced xas_load). For tests comparing whole contents.
+ * Context: as xa_load. */
+void *xa_load_raw(struct xarray *xa, unsigned long index);
+
 /* True if the array holds nothing, not even a reserved entry.
  * Context: any; one atomic load. */
 static inline bool xa_empty(const struct xarray *xa)
