@@ -409,6 +409,7 @@ static void write_json(struct json *js, struct run_result *res, struct bench_run
 			    (double)res->store.mem_bytes / (double)res->store.entries);
 	else
 		json_null(js, "bytes_per_lpi");
+	json_u64_or_null(js, "mem_alloc_bytes", res->store.mem_alloc_bytes);
 	json_u64_or_null(js, "height", res->store.height);
 	json_u64_or_null(js, "nodes", res->store.nodes);
 	json_u64_or_null(js, "tombstones", res->store.tombstones);
@@ -565,9 +566,14 @@ static void print_summary(struct run_result *res, struct bench_run *r, const str
 		print_timeline(o, res);
 	if (res->store.mem_bytes != STORE_STAT_ABSENT && res->store.entries &&
 	    res->store.entries != STORE_STAT_ABSENT)
-		fprintf(o, "   store: %" PRIu64 " entries, %" PRIu64 " bytes (%.1f B/LPI)\n",
+		fprintf(o, "   store: %" PRIu64 " entries, %" PRIu64 " bytes (%.2f B/LPI)\n",
 			res->store.entries, res->store.mem_bytes,
 			(double)res->store.mem_bytes / (double)res->store.entries);
+	if (res->store.mem_alloc_bytes != STORE_STAT_ABSENT && res->store.entries &&
+	    res->store.entries != STORE_STAT_ABSENT)
+		fprintf(o, "   store as allocated (size classes of %s): %" PRIu64 " bytes (%.2f B/LPI)\n",
+			lb_allocator_name(lb_allocator), res->store.mem_alloc_bytes,
+			(double)res->store.mem_alloc_bytes / (double)res->store.entries);
 	if (r->wl->report) {
 		struct wl_report rep = {.out = o, .js = NULL, .elapsed_s = res->elapsed_s};
 		r->wl->report(&r->ctx, &rep);

@@ -95,6 +95,9 @@ struct store_cfg {
 struct store_stats {
 	uint64_t entries;    /* live entries in the index */
 	uint64_t mem_bytes;  /* structure only, irq objects excluded */
+	/* mem_bytes as the allocator reserves it: each allocation rounded up
+	 * to its size class (lb_alloc_usable); xa and kxa report it. */
+	uint64_t mem_alloc_bytes;
 	uint64_t height;     /* tree height (xa, radix) */
 	uint64_t nodes;	     /* interior/leaf nodes (trees) */
 	uint64_t tombstones; /* hash tables */

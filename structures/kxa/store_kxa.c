@@ -210,6 +210,8 @@ static void kx_stats(struct store *s, struct store_stats *st)
 	xa_unlock_irqrestore(&x->xa, flags);
 	st->entries = __atomic_load_n(&x->entries, __ATOMIC_RELAXED);
 	st->mem_bytes = sizeof(*x) + st->nodes * sizeof(struct xa_node);
+	st->mem_alloc_bytes =
+	    lb_alloc_usable(sizeof(*x)) + st->nodes * lb_alloc_usable(sizeof(struct xa_node));
 }
 
 const struct store_ops store_kxa_ops = {
