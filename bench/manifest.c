@@ -155,5 +155,6 @@ void manifest_print_version(FILE *out)
 			"license: this program includes GPL-2.0 code (the kernel's lib/xarray.c)\n",
 			LB_KXA_VERSION, LB_KXA_FILE, LB_KXA_ORIGIN, LB_KXA_SHA256);
 	else
-		fprintf(out, "kernel xarray: not built in (no GPL code; -DLB_KERNEL_SRC adds kxa)\n");
+		fprintf(out,
+			"kernel xarray: not built in (no GPL code; -DLB_KERNEL_SRC adds kxa)\n");
 }

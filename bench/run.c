@@ -571,7 +571,9 @@ static void print_summary(struct run_result *res, struct bench_run *r, const str
 			(double)res->store.mem_bytes / (double)res->store.entries);
 	if (res->store.mem_alloc_bytes != STORE_STAT_ABSENT && res->store.entries &&
 	    res->store.entries != STORE_STAT_ABSENT)
-		fprintf(o, "   store as allocated (size classes of %s): %" PRIu64 " bytes (%.2f B/LPI)\n",
+		fprintf(o,
+			"   store as allocated (size classes of %s): %" PRIu64
+			" bytes (%.2f B/LPI)\n",
 			lb_allocator_name(lb_allocator), res->store.mem_alloc_bytes,
 			(double)res->store.mem_alloc_bytes / (double)res->store.entries);
 	if (r->wl->report) {

@@ -93,8 +93,8 @@ struct store_cfg {
  * value STORE_STAT_ABSENT (reported as absent, never as zero). */
 #define STORE_STAT_ABSENT UINT64_MAX
 struct store_stats {
-	uint64_t entries;    /* live entries in the index */
-	uint64_t mem_bytes;  /* structure only, irq objects excluded */
+	uint64_t entries;   /* live entries in the index */
+	uint64_t mem_bytes; /* structure only, irq objects excluded */
 	/* mem_bytes as the allocator reserves it: each allocation rounded up
 	 * to its size class (lb_alloc_usable); xa and kxa report it. */
 	uint64_t mem_alloc_bytes;

@@ -50,14 +50,16 @@ static void fixed_case(const char *what, const struct xd_op *ops, size_t n, unsi
 	void *xa = kern->create();
 	for (size_t k = 0; k < n; k++)
 		xd_apply(kern, xa, &ops[k]);
-	CHECKF(kern->load_raw(xa, index) == want, "%s: the kernel's slot is not as expected",
-	       what);
+	CHECKF(kern->load_raw(xa, index) == want, "%s: the kernel's slot is not as expected", what);
 	kern->destroy(xa);
 	printf("kxa diff: %-58s same\n", what);
 }
 
 /* Entry choices (xd_entry): 0 NULL, 1 ZERO, 2.. values. Index 9 = 8192. */
-#define OP(k, e, o) {.kind = (k), .idx = 9, .entry = (e), .old = (o)}
+#define OP(k, e, o)                                                                                \
+	{                                                                                          \
+		.kind = (k), .idx = 9, .entry = (e), .old = (o)                                    \
+	}
 static void fixed_cases(void)
 {
 	const struct xd_op c1[] = {OP(XD_RESERVE, 0, 0), OP(XD_CMPXCHG, 2, 1)};
@@ -104,8 +106,7 @@ static void random_runs(void)
 			return;
 		}
 	}
-	printf("kxa diff: %u random sequences of %d calls: port and kernel agree\n", done,
-	       SEQ_LEN);
+	printf("kxa diff: %u random sequences of %d calls: port and kernel agree\n", done, SEQ_LEN);
 	CHECK(done > 0);
 }
 

@@ -298,7 +298,7 @@ static void test_insert_cmpxchg(void)
 	CHECK(xa_load(&xa, 65535) == V(6));
 	CHECK(xa_cmpxchg(&xa, 65535, V(6), NULL) == V(6)); /* to NULL erases */
 	CHECK(xa_load(&xa, 65535) == NULL);
-	CHECK(xa_height(&xa) == 2); /* and shrank */
+	CHECK(xa_height(&xa) == 2);				  /* and shrank */
 	CHECK(xa_cmpxchg(&xa, 100, V(5), XA_ZERO_ENTRY) == V(5)); /* reserves */
 	CHECK(xa_load(&xa, 100) == NULL && xa_load_raw(&xa, 100) == XA_ZERO_ENTRY);
 	CHECK(xa_store(&xa, 100, V(5)) == NULL);

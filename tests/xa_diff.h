@@ -24,11 +24,11 @@
 #include "structures/xa_impl.h"
 
 /* Both implementations encode entries identically. */
-#define XD_ZERO		((void *)((257UL << 2) | 2UL))
-#define XD_VALUE(v)	((void *)(((unsigned long)(v) << 1) | 1UL))
-#define XD_PRESENT	8U
-#define XD_MARKS	3U
-#define XD_MAX_WALK	64
+#define XD_ZERO	    ((void *)((257UL << 2) | 2UL))
+#define XD_VALUE(v) ((void *)(((unsigned long)(v) << 1) | 1UL))
+#define XD_PRESENT  8U
+#define XD_MARKS    3U
+#define XD_MAX_WALK 64
 
 enum xd_kind {
 	XD_STORE,
@@ -55,10 +55,9 @@ enum xd_kind {
 };
 
 static const char *const xd_names[XD_NR] = {
-    "store",	   "erase",	 "cmpxchg",	 "insert",	"reserve",
-    "release",	   "load",	 "find",	 "find_after",	"set_mark",
-    "clear_mark",  "get_mark",	 "marked",	 "empty",	"__store",
-    "__erase",	   "__cmpxchg", "__insert",	 "__set_mark", "__clear_mark",
+    "store",   "erase",	     "cmpxchg",	  "insert",	"reserve",    "release",      "load",
+    "find",    "find_after", "set_mark",  "clear_mark", "get_mark",   "marked",	      "empty",
+    "__store", "__erase",    "__cmpxchg", "__insert",	"__set_mark", "__clear_mark",
 };
 
 /* One call: what it is and its arguments, as small choices. */
@@ -329,13 +328,13 @@ static inline bool xd_same_contents(const struct xa_impl *a, void *xa, const str
 		unsigned na = xd_walk(a, xa, filter, ia, va), nb = xd_walk(b, xb, filter, ib, vb);
 		if (na != nb || memcmp(ia, ib, na * sizeof(ia[0])) ||
 		    memcmp(va, vb, na * sizeof(va[0]))) {
-			xd_say(why, len, "walk (filter %u) finds %u entries in %s, %u in %s", filter,
-			       na, a->name, nb, b->name);
+			xd_say(why, len, "walk (filter %u) finds %u entries in %s, %u in %s",
+			       filter, na, a->name, nb, b->name);
 			return false;
 		}
 		if (f < XD_MARKS && a->marked(xa, f) != b->marked(xb, f)) {
-			xd_say(why, len, "xa_marked(%u): %s %d, %s %d", f, a->name, a->marked(xa, f),
-			       b->name, b->marked(xb, f));
+			xd_say(why, len, "xa_marked(%u): %s %d, %s %d", f, a->name,
+			       a->marked(xa, f), b->name, b->marked(xb, f));
 			return false;
 		}
 	}

@@ -38,27 +38,27 @@
 #include "kxa_rename.h" /* generated in the build tree */
 
 /* ---- Configuration: as the kernel builds it for KVM on arm64 ----------- */
-#define XA_CHUNK_SHIFT	     6
-#define CONFIG_XARRAY_MULTI  1 /* set in distribution configs (THP selects it) */
-#define CONFIG_64BIT	     1
-#define BITS_PER_LONG	     64
-#define BITS_PER_BYTE	     8
-#define IS_ENABLED(option)   0 /* every other CONFIG_ option is off */
-#define IS_BUILTIN(option)   0
-#define MAX_ERRNO	     4095
-#define BITS_TO_LONGS(nr)    (((nr) + BITS_PER_LONG - 1) / BITS_PER_LONG)
-#define DIV_ROUND_UP(n, d)   (((n) + (d)-1) / (d))
-#define ARRAY_SIZE(a)	     (sizeof(a) / sizeof((a)[0]))
-#define BIT(nr)		     (1UL << (nr))
-#define max(a, b)	     ((a) > (b) ? (a) : (b))
-#define min(a, b)	     ((a) < (b) ? (a) : (b))
+#define XA_CHUNK_SHIFT	      6
+#define CONFIG_XARRAY_MULTI   1 /* set in distribution configs (THP selects it) */
+#define CONFIG_64BIT	      1
+#define BITS_PER_LONG	      64
+#define BITS_PER_BYTE	      8
+#define IS_ENABLED(option)    0 /* every other CONFIG_ option is off */
+#define IS_BUILTIN(option)    0
+#define MAX_ERRNO	      4095
+#define BITS_TO_LONGS(nr)     (((nr) + BITS_PER_LONG - 1) / BITS_PER_LONG)
+#define DIV_ROUND_UP(n, d)    (((n) + (d)-1) / (d))
+#define ARRAY_SIZE(a)	      (sizeof(a) / sizeof((a)[0]))
+#define BIT(nr)		      (1UL << (nr))
+#define max(a, b)	      ((a) > (b) ? (a) : (b))
+#define min(a, b)	      ((a) < (b) ? (a) : (b))
 #define container_of(p, t, m) ((t *)((char *)(p)-offsetof(t, m)))
 
 /* ---- Compiler annotations ---------------------------------------------- */
 #define __rcu
 #define __force
 #define __bitwise
-#define __must_check	 __attribute__((warn_unused_result))
+#define __must_check __attribute__((warn_unused_result))
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
 #endif
@@ -84,13 +84,25 @@ typedef unsigned int __bitwise gfp_t;
 /* ---- Diagnostics: WARN counts and says so once; BUG aborts ---------------- */
 extern unsigned long kxa_warnings;
 void kxa_warn(const char *file, int line);
-#define WARN_ON(c) ({ bool __w = !!(c); if (unlikely(__w)) kxa_warn(__FILE__, __LINE__); unlikely(__w); })
+#define WARN_ON(c)                                                                                 \
+	({                                                                                         \
+		bool __w = !!(c);                                                                  \
+		if (unlikely(__w))                                                                 \
+			kxa_warn(__FILE__, __LINE__);                                              \
+		unlikely(__w);                                                                     \
+	})
 #define WARN_ON_ONCE(c) WARN_ON(c)
 #define BUG()		__builtin_trap()
-#define BUG_ON(c)	do { if (unlikely(c)) BUG(); } while (0)
-#define VM_BUG_ON(c)	do { } while (0 && (c))
-#define pr_cont(...)	printf(__VA_ARGS__)
-#define pr_info(...)	printf(__VA_ARGS__)
+#define BUG_ON(c)                                                                                  \
+	do {                                                                                       \
+		if (unlikely(c))                                                                   \
+			BUG();                                                                     \
+	} while (0)
+#define VM_BUG_ON(c)                                                                               \
+	do {                                                                                       \
+	} while (0 && (c))
+#define pr_cont(...) printf(__VA_ARGS__)
+#define pr_info(...) printf(__VA_ARGS__)
 
 /* ---- Allocation flags: only "may this block" matters here ------------- */
 #define __GFP_DIRECT_RECLAIM 0x400u
@@ -113,41 +125,42 @@ struct list_head {
 struct list_lru;
 
 /* ---- RCU: lpibench's layer. Its head is 16 bytes, as the kernel's ---------- */
-#define rcu_head lb_rcu_head
-#define rcu_read_lock()	  lb_rcu_read_lock()
-#define rcu_read_unlock() lb_rcu_read_unlock()
+#define rcu_head	   lb_rcu_head
+#define rcu_read_lock()	   lb_rcu_read_lock()
+#define rcu_read_unlock()  lb_rcu_read_unlock()
 #define call_rcu(head, fn) lb_call_rcu((head), (fn))
 #undef rcu_dereference
 #undef rcu_assign_pointer
-#define rcu_dereference(p)	       lb_rcu_dereference(p)
-#define rcu_dereference_raw(p)	       lb_rcu_dereference(p)
-#define rcu_dereference_check(p, c)    ((void)sizeof(c), lb_rcu_dereference(p))
+#define rcu_dereference(p)		lb_rcu_dereference(p)
+#define rcu_dereference_raw(p)		lb_rcu_dereference(p)
+#define rcu_dereference_check(p, c)	((void)sizeof(c), lb_rcu_dereference(p))
 #define rcu_dereference_protected(p, c) ((void)sizeof(c), READ_ONCE(p))
-#define rcu_assign_pointer(p, v)       lb_rcu_assign_pointer((p), (v))
-#define RCU_INIT_POINTER(p, v)	       WRITE_ONCE((p), (v))
+#define rcu_assign_pointer(p, v)	lb_rcu_assign_pointer((p), (v))
+#define RCU_INIT_POINTER(p, v)		WRITE_ONCE((p), (v))
 
 /* ---- Spinlocks: lpibench's locks, IRQ and BH variants alike ------------- */
 typedef struct lb_lock spinlock_t;
-#define spin_lock_init(l)		 lb_lock_init(l)
-#define spin_lock(l)			 lb_lock(l)
-#define spin_unlock(l)			 lb_unlock(l)
-#define spin_trylock(l)			 lb_trylock(l)
-#define spin_lock_irq(l)		 lb_lock(l)
-#define spin_unlock_irq(l)		 lb_unlock(l)
-#define spin_lock_bh(l)			 lb_lock(l)
-#define spin_unlock_bh(l)		 lb_unlock(l)
-#define spin_lock_irqsave(l, f)		 ((f) = 0, lb_lock(l))
-#define spin_unlock_irqrestore(l, f)	 ((void)(f), lb_unlock(l))
-#define spin_lock_nested(l, s)		 lb_lock(l)
+#define spin_lock_init(l)		  lb_lock_init(l)
+#define spin_lock(l)			  lb_lock(l)
+#define spin_unlock(l)			  lb_unlock(l)
+#define spin_trylock(l)			  lb_trylock(l)
+#define spin_lock_irq(l)		  lb_lock(l)
+#define spin_unlock_irq(l)		  lb_unlock(l)
+#define spin_lock_bh(l)			  lb_lock(l)
+#define spin_unlock_bh(l)		  lb_unlock(l)
+#define spin_lock_irqsave(l, f)		  ((f) = 0, lb_lock(l))
+#define spin_unlock_irqrestore(l, f)	  ((void)(f), lb_unlock(l))
+#define spin_lock_nested(l, s)		  lb_lock(l)
 #define spin_lock_irqsave_nested(l, f, s) ((f) = 0, lb_lock(l))
-#define lockdep_is_held(l)		 ((void)(l), 1)
-#define lockdep_assert_held(l)		 ((void)0)
+#define lockdep_is_held(l)		  ((void)(l), 1)
+#define lockdep_assert_held(l)		  ((void)0)
 
 /* ---- Bit operations on the mark bitmaps ----------------------------------- */
 static inline bool test_bit(unsigned long nr, const unsigned long *addr)
 {
 	return (__atomic_load_n(&addr[nr / BITS_PER_LONG], __ATOMIC_RELAXED) >>
-		(nr % BITS_PER_LONG)) & 1UL;
+		(nr % BITS_PER_LONG)) &
+	       1UL;
 }
 
 /* Non-atomic read-modify-write (the caller holds the xa_lock), made of
@@ -193,8 +206,8 @@ static inline unsigned long find_next_bit(const unsigned long *addr, unsigned lo
 		unsigned long w = __atomic_load_n(&addr[offset / BITS_PER_LONG], __ATOMIC_RELAXED);
 		w &= ~0UL << (offset % BITS_PER_LONG);
 		if (w) {
-			unsigned long bit =
-			    (offset & ~(unsigned long)(BITS_PER_LONG - 1)) + (unsigned long)__builtin_ctzl(w);
+			unsigned long bit = (offset & ~(unsigned long)(BITS_PER_LONG - 1)) +
+					    (unsigned long)__builtin_ctzl(w);
 			return bit < size ? bit : size;
 		}
 		offset = (offset | (BITS_PER_LONG - 1)) + 1;
@@ -217,8 +230,8 @@ static inline void bitmap_fill(unsigned long *addr, unsigned int bits)
 	for (unsigned int i = 0; i < BITS_TO_LONGS(bits); i++)
 		__atomic_store_n(&addr[i], ~0UL, __ATOMIC_RELAXED);
 	if (bits % BITS_PER_LONG)
-		__atomic_store_n(&addr[bits / BITS_PER_LONG], ~0UL >> (BITS_PER_LONG - bits % BITS_PER_LONG),
-				 __ATOMIC_RELAXED);
+		__atomic_store_n(&addr[bits / BITS_PER_LONG],
+				 ~0UL >> (BITS_PER_LONG - bits % BITS_PER_LONG), __ATOMIC_RELAXED);
 }
 
 static inline void bitmap_zero(unsigned long *addr, unsigned int bits)
@@ -245,8 +258,8 @@ struct kmem_cache {
 };
 void *kxa_cache_alloc(struct kmem_cache *c, gfp_t gfp);
 void kxa_cache_free(struct kmem_cache *c, void *p);
-#define kmem_cache_alloc(c, gfp)	 kxa_cache_alloc((c), (gfp))
+#define kmem_cache_alloc(c, gfp)	  kxa_cache_alloc((c), (gfp))
 #define kmem_cache_alloc_lru(c, lru, gfp) ((void)(lru), kxa_cache_alloc((c), (gfp)))
-#define kmem_cache_free(c, p)		 kxa_cache_free((c), (p))
+#define kmem_cache_free(c, p)		  kxa_cache_free((c), (p))
 
 #endif
