@@ -59,10 +59,15 @@ lb_build() {
 # (LB_KERNEL_CACHE, default ~/.cache/lpibench). SET:
 #   xarray  lib/xarray.c for kxa, and what the kernel's own xarray suite
 #           (tools/testing/radix-tree) needs to build
-#   kvm     additionally the KVM selftests and what `make headers` needs
+#   kvm     the whole tree (the KVM selftests and `make headers` need most
+#           of it; scripts/kernel-selftest, on arm64 hosts only)
 LB_KERNEL_PKG=linux-source-6.12
 lb_kernel_members() { # SET
 	local p=$LB_KERNEL_PKG arch
+	if [ "$1" = kvm ]; then # the selftests' build needs most of the tree
+		echo "$p"
+		return
+	fi
 	case "$(uname -m)" in aarch64) arch=arm64 ;; *) arch=x86 ;; esac
 	echo "$p/Makefile $p/include/linux $p/tools/include $p/tools/lib $p/tools/arch/$arch/include"
 	echo "$p/tools/testing/radix-tree $p/tools/testing/shared"
@@ -71,11 +76,6 @@ lb_kernel_members() { # SET
 		test_xarray.c test_ida.c; do
 		echo "$p/lib/$f"
 	done
-	if [ "$1" = kvm ]; then
-		echo "$p/tools/testing/selftests $p/tools/arch $p/tools/scripts $p/tools/build"
-		echo "$p/scripts $p/include $p/arch/arm64 $p/arch/x86/include $p/usr $p/Kbuild $p/Kconfig"
-		echo "$p/init $p/kernel/bounds.c $p/arch/Kconfig"
-	fi
 }
 
 lb_kernel_tree() {
