@@ -13,7 +13,9 @@
  *    lpibench's RCU layer (liburcu-memb normally, the C11 checking flavour
  *    in TSan builds, so TSan sees every edge);
  *  - spinlock_t -> struct lb_lock (its kind is --lock's), the _irq/_bh
- *    variants being the same lock (there are no interrupts to mask);
+ *    variants being the same lock (there are no interrupts to mask); a
+ *    holder is inside an RCU read section, as a kernel spinlock holder is
+ *    (see below);
  *  - bit operations on the mark bitmaps -> relaxed atomics (readers test
  *    marks under RCU while the lock holder changes them, as in the kernel
  *    where they are plain word accesses).
@@ -138,20 +140,46 @@ struct list_lru;
 #define rcu_assign_pointer(p, v)	lb_rcu_assign_pointer((p), (v))
 #define RCU_INIT_POINTER(p, v)		WRITE_ONCE((p), (v))
 
-/* ---- Spinlocks: lpibench's locks, IRQ and BH variants alike ------------- */
+/* ---- Spinlocks: lpibench's locks, IRQ and BH variants alike ---------------
+ * A holder is also inside an RCU read section, as in the kernel, where a
+ * spinlock holder cannot be preempted and so holds off every grace period.
+ * lib/xarray.c relies on that: xas_delete_node queues a node's free
+ * (call_rcu) before it unlinks the node from its parent. Without the read
+ * section a grace period could end in between and free a node readers can
+ * still reach (ASan caught exactly that in tests/test_stress.c).
+ */
 typedef struct lb_lock spinlock_t;
+static inline void kxa_spin_lock(spinlock_t *l)
+{
+	lb_lock(l);
+	lb_rcu_read_lock();
+}
+
+static inline void kxa_spin_unlock(spinlock_t *l)
+{
+	lb_rcu_read_unlock();
+	lb_unlock(l);
+}
+
+static inline bool kxa_spin_trylock(spinlock_t *l)
+{
+	if (!lb_trylock(l))
+		return false;
+	lb_rcu_read_lock();
+	return true;
+}
 #define spin_lock_init(l)		  lb_lock_init(l)
-#define spin_lock(l)			  lb_lock(l)
-#define spin_unlock(l)			  lb_unlock(l)
-#define spin_trylock(l)			  lb_trylock(l)
-#define spin_lock_irq(l)		  lb_lock(l)
-#define spin_unlock_irq(l)		  lb_unlock(l)
-#define spin_lock_bh(l)			  lb_lock(l)
-#define spin_unlock_bh(l)		  lb_unlock(l)
-#define spin_lock_irqsave(l, f)		  ((f) = 0, lb_lock(l))
-#define spin_unlock_irqrestore(l, f)	  ((void)(f), lb_unlock(l))
-#define spin_lock_nested(l, s)		  lb_lock(l)
-#define spin_lock_irqsave_nested(l, f, s) ((f) = 0, lb_lock(l))
+#define spin_lock(l)			  kxa_spin_lock(l)
+#define spin_unlock(l)			  kxa_spin_unlock(l)
+#define spin_trylock(l)			  kxa_spin_trylock(l)
+#define spin_lock_irq(l)		  kxa_spin_lock(l)
+#define spin_unlock_irq(l)		  kxa_spin_unlock(l)
+#define spin_lock_bh(l)			  kxa_spin_lock(l)
+#define spin_unlock_bh(l)		  kxa_spin_unlock(l)
+#define spin_lock_irqsave(l, f)		  ((f) = 0, kxa_spin_lock(l))
+#define spin_unlock_irqrestore(l, f)	  ((void)(f), kxa_spin_unlock(l))
+#define spin_lock_nested(l, s)		  kxa_spin_lock(l)
+#define spin_lock_irqsave_nested(l, f, s) ((f) = 0, kxa_spin_lock(l))
 #define lockdep_is_held(l)		  ((void)(l), 1)
 #define lockdep_assert_held(l)		  ((void)0)
 
