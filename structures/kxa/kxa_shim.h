@@ -19,8 +19,8 @@
  *  - bit operations on the mark bitmaps -> relaxed atomics (readers test
  *    marks under RCU while the lock holder changes them, as in the kernel
  *    where they are plain word accesses).
- * The build renames every symbol lib/xarray.c exports (xa_load ->
- * kxa_load, ...: kxa_rename.h, generated from its EXPORT_SYMBOL lines) so
+ * The build renames every global symbol of lib/xarray.c (xa_load ->
+ * kxa_xa_load, ...: kxa_rename.h, generated from the file itself) so
  * the kernel's xarray and lpibench's port (structures/xarray.c) link into
  * one program.
  */
