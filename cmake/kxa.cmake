@@ -99,7 +99,13 @@ if(LB_KERNEL_SRC)
   target_compile_options(lb_kxa PRIVATE -include "${CMAKE_SOURCE_DIR}/structures/kxa/kxa_shim.h"
     -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers)
   target_link_libraries(lb_kxa PRIVATE lb_deps)
-  target_compile_definitions(lpicore PUBLIC LB_HAVE_KXA=1)
-  target_sources(lpicore PRIVATE $<TARGET_OBJECTS:lb_kxa>)
+  # The library structures/ builds into: lb_structures where the tree is
+  # layered into one library per folder, else the single lpicore.
+  set(kxa_home lpicore)
+  if(TARGET lb_structures)
+    set(kxa_home lb_structures)
+  endif()
+  target_compile_definitions(${kxa_home} PUBLIC LB_HAVE_KXA=1)
+  target_sources(${kxa_home} PRIVATE $<TARGET_OBJECTS:lb_kxa>)
   add_dependencies(lb_kxa lb_buildinfo)
 endif()
