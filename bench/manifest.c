@@ -76,6 +76,19 @@ void manifest_write(struct json *js, const struct manifest *m, unsigned threads)
 	json_str(js, "sanitizer", LB_SANITIZER[0] ? LB_SANITIZER : "none");
 	json_str(js, "git_commit", LB_GIT_COMMIT);
 	json_str(js, "version", LB_VERSION);
+	/* kxa builds contain the kernel's lib/xarray.c: which one, from where. */
+	if (LB_KXA_VERSION[0]) {
+		json_obj_begin(js, "kernel_xarray");
+		json_str(js, "license", "GPL-2.0");
+		json_str(js, "kernel_version", LB_KXA_VERSION);
+		json_str(js, "tree", LB_KXA_TREE);
+		json_str(js, "file", LB_KXA_FILE);
+		json_str(js, "sha256", LB_KXA_SHA256);
+		json_str(js, "origin", LB_KXA_ORIGIN);
+		json_obj_end(js);
+	} else {
+		json_null(js, "kernel_xarray");
+	}
 	json_arr_begin(js, "argv");
 	for (int i = 0; i < bench_cfg.argc; i++)
 		json_str(js, NULL, bench_cfg.argv[i]);
@@ -136,4 +149,12 @@ void manifest_print_version(FILE *out)
 	fprintf(out, "compiler: %s\ncflags: %s\nsanitizer: %s\nrcu: %s\n", LB_COMPILER, LB_CFLAGS,
 		LB_SANITIZER[0] ? LB_SANITIZER : "none", lb_rcu_flavour());
 	arch_print_version(out);
+	if (LB_KXA_VERSION[0])
+		fprintf(out,
+			"kernel xarray (backend kxa): Linux %s %s (%s, sha256 %s)\n"
+			"license: this program includes GPL-2.0 code (the kernel's lib/xarray.c)\n",
+			LB_KXA_VERSION, LB_KXA_FILE, LB_KXA_ORIGIN, LB_KXA_SHA256);
+	else
+		fprintf(out,
+			"kernel xarray: not built in (no GPL code; -DLB_KERNEL_SRC adds kxa)\n");
 }

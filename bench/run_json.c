@@ -131,6 +131,7 @@ static void write_json_store(struct json *js, const struct bench_run *r)
 			    (double)res->store.mem_bytes / (double)res->store.entries);
 	else
 		json_null(js, "bytes_per_lpi");
+	json_u64_or_null(js, "mem_alloc_bytes", res->store.mem_alloc_bytes);
 	json_u64_or_null(js, "height", res->store.height);
 	json_u64_or_null(js, "nodes", res->store.nodes);
 	json_u64_or_null(js, "tombstones", res->store.tombstones);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../core/alloc.h"
 #include "../util/clock.h"
 #include "../util/stats.h"
 #include "faults.h"
@@ -145,9 +146,16 @@ void run_print_summary(const struct bench_run *r)
 		print_timeline(o, res);
 	if (res->store.mem_bytes != STORE_STAT_ABSENT && res->store.entries &&
 	    res->store.entries != STORE_STAT_ABSENT)
-		fprintf(o, "   store: %" PRIu64 " entries, %" PRIu64 " bytes (%.1f B/LPI)\n",
+		fprintf(o, "   store: %" PRIu64 " entries, %" PRIu64 " bytes (%.2f B/LPI)\n",
 			res->store.entries, res->store.mem_bytes,
 			(double)res->store.mem_bytes / (double)res->store.entries);
+	if (res->store.mem_alloc_bytes != STORE_STAT_ABSENT && res->store.entries &&
+	    res->store.entries != STORE_STAT_ABSENT)
+		fprintf(o,
+			"   store as allocated (size classes of %s): %" PRIu64
+			" bytes (%.2f B/LPI)\n",
+			lb_allocator_name(lb_allocator), res->store.mem_alloc_bytes,
+			(double)res->store.mem_alloc_bytes / (double)res->store.entries);
 	if (r->wl->report) {
 		struct wl_report rep = {.out = o, .js = NULL, .elapsed_s = res->elapsed_s};
 		r->wl->report((struct wl_ctx *)&r->ctx, &rep);

@@ -135,6 +135,18 @@ void lb_free(enum lb_mem_kind kind, void *p, size_t size)
 		jemalloc_free(p);
 }
 
+size_t lb_alloc_usable(size_t size)
+{
+#ifdef LB_SANITIZE
+	return size;
+#else
+	if (lb_allocator == LB_ALLOC_JEMALLOC)
+		return nallocx(size ? size : 1, 0);
+	size_t chunk = (size + 8 + 15) & ~(size_t)15;
+	return (chunk < 32 ? 32 : chunk) - 8;
+#endif
+}
+
 void lb_mem_stats(enum lb_mem_kind kind, struct lb_mem_stats *out)
 {
 	out->allocs = atomic_load(&mem[kind].allocs);

@@ -35,6 +35,12 @@ void *lb_zalloc(enum lb_mem_kind kind, size_t size);
 /* size must be the size passed to lb_zalloc. NULL is ignored. */
 void lb_free(enum lb_mem_kind kind, void *p, size_t size);
 
+/* Bytes the allocator in use really reserves for an allocation of size:
+ * its size class (jemalloc: nallocx; glibc: the chunk's usable size, size
+ * plus its 8-byte header rounded up to 16, less the header; sanitizer
+ * builds: size). Context: any. */
+size_t lb_alloc_usable(size_t size);
+
 struct lb_mem_stats {
 	uint64_t allocs, frees, live_bytes, failed;
 };

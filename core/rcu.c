@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What every RCU flavour shares: grace-period accounting, the emulated
- * kernel-like grace-period latency, and the deferred-callback backlog.
+ * kernel-like grace-period latency, the deferred callbacks and their backlog.
  * The flavour itself is rcu_urcu.c (liburcu-memb) or rcu_check.c (LB_TSAN).
  */
 #include "rcu_impl.h"
 
+#include <stdlib.h>
 #include <time.h>
 
 uint64_t lb_gp_latency_ns;
@@ -36,15 +37,65 @@ void lb_synchronize_rcu(void)
 	LB_COUNT_ADD(LB_C_GP_WAIT_NS, now_ns() - t0);
 }
 
-static void deferred_trampoline_done(void)
+/*
+ * Deferred callbacks, the same in every flavour: lb_call_rcu pushes the
+ * head onto one lock-free stack (a compare-and-swap, as cheap as liburcu's
+ * queue; no lock, so the head needs only next and func: 16 bytes, the
+ * kernel's size). One worker thread takes the whole stack, waits for a
+ * grace period (every callback in it was queued before that grace period
+ * began) and runs them oldest first. The worker sleeps when the stack is
+ * empty; the push that makes it non-empty wakes it.
+ */
+static _Atomic(struct lb_rcu_head *) cb_stack;
+static atomic_ulong cb_queued;
+static uint64_t cb_completed; /* under cb_mutex */
+static pthread_mutex_t cb_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cb_work = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t cb_done = PTHREAD_COND_INITIALIZER;
+static pthread_once_t cb_once = PTHREAD_ONCE_INIT;
+
+static void *cb_worker(void *arg)
 {
-	atomic_fetch_sub_explicit(&deferred_now, 1, memory_order_relaxed);
+	(void)arg;
+	lb_rcu_register_thread(); /* callbacks may enter read sections */
+	for (;;) {
+		pthread_mutex_lock(&cb_mutex);
+		while (!atomic_load_explicit(&cb_stack, memory_order_acquire))
+			pthread_cond_wait(&cb_work, &cb_mutex);
+		pthread_mutex_unlock(&cb_mutex);
+
+		struct lb_rcu_head *batch =
+		    atomic_exchange_explicit(&cb_stack, NULL, memory_order_acquire);
+		rcu_impl_synchronize();
+		struct lb_rcu_head *fifo = NULL;
+		while (batch) { /* the stack is newest first: reverse it */
+			struct lb_rcu_head *next = batch->next;
+			batch->next = fifo;
+			fifo = batch;
+			batch = next;
+		}
+		uint64_t n = 0;
+		while (fifo) {
+			struct lb_rcu_head *next = fifo->next;
+			fifo->func(fifo);
+			atomic_fetch_sub_explicit(&deferred_now, 1, memory_order_relaxed);
+			fifo = next;
+			n++;
+		}
+		pthread_mutex_lock(&cb_mutex);
+		cb_completed += n;
+		pthread_cond_broadcast(&cb_done);
+		pthread_mutex_unlock(&cb_mutex);
+	}
+	return NULL;
 }
 
-void rcu_impl_run_callback(struct lb_rcu_head *head)
+static void cb_start(void)
 {
-	head->func(head);
-	deferred_trampoline_done();
+	pthread_t t;
+	if (pthread_create(&t, NULL, cb_worker, NULL) != 0)
+		abort();
+	pthread_detach(t);
 }
 
 void lb_call_rcu(struct lb_rcu_head *head, void (*func)(struct lb_rcu_head *))
@@ -56,8 +107,29 @@ void lb_call_rcu(struct lb_rcu_head *head, void (*func)(struct lb_rcu_head *))
 						      memory_order_relaxed, memory_order_relaxed))
 		;
 	LB_COUNT(LB_C_DEFER_FREE);
+	pthread_once(&cb_once, cb_start);
 	head->func = func;
-	rcu_impl_call(head);
+	atomic_fetch_add_explicit(&cb_queued, 1, memory_order_relaxed);
+	struct lb_rcu_head *top = atomic_load_explicit(&cb_stack, memory_order_relaxed);
+	do
+		head->next = top;
+	while (!atomic_compare_exchange_weak_explicit(&cb_stack, &top, head, memory_order_release,
+						      memory_order_relaxed));
+	if (!top) { /* the worker may be asleep: wake it */
+		pthread_mutex_lock(&cb_mutex);
+		pthread_cond_signal(&cb_work);
+		pthread_mutex_unlock(&cb_mutex);
+	}
+}
+
+void lb_rcu_barrier(void)
+{
+	uint64_t target = atomic_load_explicit(&cb_queued, memory_order_relaxed);
+	pthread_mutex_lock(&cb_mutex);
+	while (cb_completed < target)
+		pthread_cond_wait(&cb_done, &cb_mutex);
+	pthread_mutex_unlock(&cb_mutex);
+	rcu_impl_barrier();
 }
 
 uint64_t lb_rcu_deferred_outstanding(void)

@@ -8,11 +8,10 @@
  *
  * Readers never block. synchronize_rcu serialises on a mutex, flips the
  * phase twice and waits for every registered reader still in a section
- * that began in the old phase. Callbacks run on one worker thread.
+ * that began in the old phase. Callbacks are core/rcu.c's.
  */
 #include "rcu_impl.h"
 
-#include <stdlib.h>
 #include <time.h>
 
 #define LB_RCU_PHASE (LB_RCU_NEST_MASK + 1)
@@ -85,70 +84,8 @@ void rcu_impl_synchronize(void)
 	pthread_mutex_unlock(&gp_mutex);
 }
 
-/* ---- callbacks: one worker, batches separated by a grace period ---- */
-static pthread_mutex_t cb_mutex = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cb_cond = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t cb_done = PTHREAD_COND_INITIALIZER;
-static struct lb_rcu_head *cb_head, **cb_tail = &cb_head;
-static uint64_t cb_queued, cb_completed;
-static pthread_once_t cb_once = PTHREAD_ONCE_INIT;
-
-static void *cb_worker(void *arg)
+void rcu_impl_barrier(void)
 {
-	(void)arg;
-	lb_rcu_register_thread();
-	pthread_mutex_lock(&cb_mutex);
-	for (;;) {
-		while (!cb_head)
-			pthread_cond_wait(&cb_cond, &cb_mutex);
-		struct lb_rcu_head *batch = cb_head;
-		cb_head = NULL;
-		cb_tail = &cb_head;
-		pthread_mutex_unlock(&cb_mutex);
-
-		rcu_impl_synchronize();
-		uint64_t n = 0;
-		while (batch) {
-			struct lb_rcu_head *next = batch->next;
-			rcu_impl_run_callback(batch);
-			batch = next;
-			n++;
-		}
-
-		pthread_mutex_lock(&cb_mutex);
-		cb_completed += n;
-		pthread_cond_broadcast(&cb_done);
-	}
-	return NULL;
-}
-
-static void cb_start(void)
-{
-	pthread_t t;
-	if (pthread_create(&t, NULL, cb_worker, NULL) != 0)
-		abort();
-	pthread_detach(t);
-}
-
-void rcu_impl_call(struct lb_rcu_head *head)
-{
-	pthread_once(&cb_once, cb_start);
-	head->next = NULL;
-	pthread_mutex_lock(&cb_mutex);
-	*cb_tail = head;
-	cb_tail = &head->next;
-	cb_queued++;
-	pthread_cond_signal(&cb_cond);
-	pthread_mutex_unlock(&cb_mutex);
-}
-
-void lb_rcu_barrier(void)
-{
-	pthread_mutex_lock(&cb_mutex);
-	uint64_t target = cb_queued;
-	while (cb_completed < target)
-		pthread_cond_wait(&cb_done, &cb_mutex);
-	pthread_mutex_unlock(&cb_mutex);
 }
 
 const char *lb_rcu_flavour(void)

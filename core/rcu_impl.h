@@ -5,9 +5,11 @@
 
 #include "sync.h"
 
+/* Waits for a grace period. Context: registered or not, outside any read
+ * section. */
 void rcu_impl_synchronize(void);
-/* Queue head; the flavour calls rcu_impl_run_callback(head) after a grace period. */
-void rcu_impl_call(struct lb_rcu_head *head);
-void rcu_impl_run_callback(struct lb_rcu_head *head);
+/* Waits for callbacks the flavour's library queued on its own (liburcu's
+ * hash tables defer their frees through liburcu's call_rcu). */
+void rcu_impl_barrier(void);
 
 #endif

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * RCU flavour for normal builds: liburcu, memb flavour. Read sections are
- * inline (sync.h); grace periods use the membarrier system call; call_rcu
- * callbacks run on liburcu's worker thread.
+ * inline (sync.h); grace periods use the membarrier system call. lb_call_rcu
+ * callbacks are queued by core/rcu.c; liburcu's own call_rcu worker only
+ * runs what liburcu's data structures queue themselves.
  */
 #include "rcu_impl.h"
-
-#include <stddef.h>
 
 void lb_rcu_register_thread(void)
 {
@@ -23,19 +22,7 @@ void rcu_impl_synchronize(void)
 	urcu_memb_synchronize_rcu();
 }
 
-static void urcu_trampoline(struct rcu_head *h)
-{
-	struct lb_rcu_head *head =
-	    (struct lb_rcu_head *)((char *)h - offsetof(struct lb_rcu_head, urcu));
-	rcu_impl_run_callback(head);
-}
-
-void rcu_impl_call(struct lb_rcu_head *head)
-{
-	urcu_memb_call_rcu(&head->urcu, urcu_trampoline);
-}
-
-void lb_rcu_barrier(void)
+void rcu_impl_barrier(void)
 {
 	urcu_memb_barrier();
 }

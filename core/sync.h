@@ -222,12 +222,11 @@ extern lb_ref_bug_fn lb_ref_bug_hook;
  * lb_call_rcu() registers first; lb_synchronize_rcu() must not be called
  * inside a read section or while holding a lock a reader may wait on.
  */
+/* 16 bytes, as the kernel's struct rcu_head: structures that embed one
+ * (xarray nodes) keep the kernel's size. Queued by core/rcu.c itself in
+ * every flavour; the flavour only provides the grace period. */
 struct lb_rcu_head {
-#ifdef LB_TSAN
 	struct lb_rcu_head *next;
-#else
-	struct rcu_head urcu;
-#endif
 	void (*func)(struct lb_rcu_head *head);
 };
 

@@ -276,8 +276,10 @@ def _listdir(path):
         return []
 
 
-# lpi-stress and its-churn (lpi-stress plus a command thread) report LPIs/s.
-LPI_WORKLOADS = ("lpi-stress", "its-churn")
+# lpi-stress and its-churn (lpi-stress plus a command thread) report LPIs/s;
+# so does the kernel's own selftest, recorded by scripts/kernel-selftest.
+SELFTEST_WORKLOAD = "vgic_lpi_stress"
+LPI_WORKLOADS = ("lpi-stress", "its-churn", SELFTEST_WORKLOAD)
 
 
 def rate(r):
@@ -333,10 +335,18 @@ def lpi_groups(results):
     workload and by the params that are neither the table's rows nor its
     columns (each split is one table)."""
     groups = {}
+    kernel_runs = [r for r in results if r.workload == SELFTEST_WORKLOAD]
     for r in results:
-        if r.workload in LPI_WORKLOADS:
+        if r.workload in LPI_WORKLOADS and r.workload != SELFTEST_WORKLOAD:
             rest = tuple(kv for kv in r.config_params() if kv[0] not in LPI_TABLE_KEYS)
             groups.setdefault((r.workload, rest), []).append(r)
+    # The real selftest's runs are a column of every lpi-stress table (the
+    # rows are -v/-d/-e/-i), or a table of their own without model runs.
+    model = [g for g in groups if g[0] == "lpi-stress"]
+    for g in model:
+        groups[g].extend(kernel_runs)
+    if kernel_runs and not model:
+        groups[(SELFTEST_WORKLOAD, ())] = list(kernel_runs)
     slugs = group_slugs(list(groups))
     return sorted(((slugs[g], g[0], g[1], rs) for g, rs in groups.items()),
                   key=lambda g: g[0])

@@ -115,6 +115,9 @@ struct store_cfg {
 struct store_stats {
 	uint64_t entries;    /* live entries in the index */
 	uint64_t mem_bytes;  /* bytes of index memory; irq objects excluded */
+	/* mem_bytes as the allocator reserves it: each allocation rounded
+	 * up to its size class (lb_alloc_usable). */
+	uint64_t mem_alloc_bytes;
 	uint64_t height;     /* levels a lookup descends from the root: 1 for
 			      * one array, the depth for trees */
 	uint64_t nodes;	     /* index blocks allocated separately (tree nodes,

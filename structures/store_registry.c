@@ -36,6 +36,7 @@ int store_remove(struct store *s, uint32_t intid)
 void store_get_stats(struct store *s, struct store_stats *st)
 {
 	st->entries = st->mem_bytes = st->height = st->nodes = STORE_STAT_ABSENT;
+	st->mem_alloc_bytes = STORE_STAT_ABSENT;
 	st->tombstones = st->capacity = st->max_probe = STORE_STAT_ABSENT;
 	s->ops->stats(s, st);
 }

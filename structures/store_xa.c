@@ -225,6 +225,8 @@ static void xs_stats(struct store *s, struct store_stats *st)
 	st->mem_bytes = sizeof(*x) + xa_mem_bytes(&x->xa);
 	st->height = xa_height(&x->xa);
 	st->nodes = xa_nr_nodes(&x->xa);
+	st->mem_alloc_bytes =
+	    lb_alloc_usable(sizeof(*x)) + st->nodes * lb_alloc_usable(sizeof(struct xa_node));
 }
 
 const struct store_ops store_xa_ops = {

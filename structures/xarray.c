@@ -50,11 +50,13 @@ struct xa_prealloc {
 	struct xa_node *nodes[XA_PREALLOC_MAX];
 };
 
+/* As the kernel's: comparisons are with the raw slot (a reservation is
+ * XA_ZERO_ENTRY, not NULL); what the callers get back reads a reservation
+ * as NULL. */
 enum xa_cmp {
-	XA_CMP_NONE,   /* store unconditionally */
-	XA_CMP_NORMAL, /* store if the slot, reserved read as NULL, equals old */
-	XA_CMP_RAW,    /* store if the raw slot equals old (reserve, release) */
-	XA_CMP_EMPTY,  /* store if the raw slot is NULL, else -EBUSY (insert) */
+	XA_CMP_NONE,  /* store unconditionally */
+	XA_CMP_OLD,   /* store if the raw slot equals old (cmpxchg, reserve, release) */
+	XA_CMP_EMPTY, /* store if the raw slot is NULL, else -EBUSY (insert) */
 };
 
 /* ---- Encoding and index arithmetic ----------------------------------- */
@@ -258,13 +260,21 @@ static void *xa_load_locked(struct xarray *xa, unsigned long index)
 	return leaf ? leaf->slots[xa_offset(index, 0)] : NULL;
 }
 
+/* Index 0 lives in the head itself, except a reservation made in an empty
+ * array, which the kernel puts in a leaf (its xas_create never lets
+ * XA_ZERO_ENTRY become the head; a shrink may move it there later). */
+static inline bool xa_head_slot(const void *head, const void *entry)
+{
+	return head || !xa_is_zero(entry);
+}
+
 /* Nodes a store of a non-NULL entry at index would allocate.
  * Context: xa_lock held. */
-static unsigned int xa_nodes_needed(struct xarray *xa, unsigned long index)
+static unsigned int xa_nodes_needed(struct xarray *xa, unsigned long index, const void *entry)
 {
 	void *head = xa->xa_head;
 	if (index == 0 && !xa_is_node(head))
-		return 0; /* the head itself holds index 0 */
+		return xa_head_slot(head, entry) ? 0 : 1;
 	unsigned int top = xa_shift_for(index), levels = top / XA_CHUNK_SHIFT;
 	if (!head)
 		return levels + 1;
@@ -288,13 +298,19 @@ static unsigned int xa_nodes_needed(struct xarray *xa, unsigned long index)
  * the slot for index and its leaf (NULL for the head slot). Consumes
  * exactly xa_nodes_needed(xa, index) nodes from pa.
  * Context: xa_lock held; pa holds enough. */
-static void **xa_create_slot(struct xarray *xa, unsigned long index, struct xa_prealloc *pa,
-			     struct xa_node **leafp)
+static void **xa_create_slot(struct xarray *xa, unsigned long index, const void *entry,
+			     struct xa_prealloc *pa, struct xa_node **leafp)
 {
 	void *head = xa->xa_head;
 	*leafp = NULL;
-	if (index == 0 && !xa_is_node(head))
-		return &xa->xa_head;
+	if (index == 0 && !xa_is_node(head)) {
+		if (xa_head_slot(head, entry))
+			return &xa->xa_head;
+		struct xa_node *leaf = xa_node_take(xa, pa, 0, NULL, 0);
+		lb_rcu_assign_pointer(xa->xa_head, xa_mk_node(leaf));
+		*leafp = leaf;
+		return &leaf->slots[0];
+	}
 
 	unsigned int top = xa_shift_for(index);
 	if (!head) {
@@ -405,8 +421,8 @@ static void *xa_erase_raw(struct xarray *xa, unsigned long index)
 }
 
 /* The one write path. Compares as cmp says, then stores entry (NULL
- * erases). Returns what the caller's API returns as "old": the raw entry
- * for XA_CMP_RAW, NULL for XA_CMP_EMPTY, else the entry with a
+ * erases, XA_ZERO_ENTRY reserves). Returns what the caller's API returns
+ * as "old": NULL for XA_CMP_EMPTY, else the slot's entry with a
  * reservation read as NULL; or an XA_ERROR; or XA_NEED_NODES (pa->want
  * set) when nodes are needed and may_drop says the caller will drop the
  * lock to allocate them.
@@ -420,14 +436,9 @@ static void *xa_modify_locked(struct xarray *xa, unsigned long index, void *old,
 	switch (cmp) {
 	case XA_CMP_NONE:
 		break;
-	case XA_CMP_NORMAL:
-		if (seen != old)
-			return seen;
-		break;
-	case XA_CMP_RAW:
-		seen = curr;
+	case XA_CMP_OLD:
 		if (curr != old)
-			return curr;
+			return seen;
 		break;
 	case XA_CMP_EMPTY:
 		if (curr)
@@ -444,7 +455,7 @@ static void *xa_modify_locked(struct xarray *xa, unsigned long index, void *old,
 	if (curr == entry)
 		return seen;
 
-	unsigned int need = xa_nodes_needed(xa, index);
+	unsigned int need = xa_nodes_needed(xa, index, entry);
 	if (need > pa->nr) {
 		if (may_drop) {
 			pa->want = need;
@@ -454,7 +465,7 @@ static void *xa_modify_locked(struct xarray *xa, unsigned long index, void *old,
 			return XA_ERROR(-ENOMEM);
 	}
 	struct xa_node *leaf;
-	void **slot = xa_create_slot(xa, index, pa, &leaf);
+	void **slot = xa_create_slot(xa, index, entry, pa, &leaf);
 	lb_rcu_assign_pointer(*slot, entry);
 	if (leaf && !curr)
 		leaf->count++;
@@ -544,6 +555,11 @@ void xa_fini(struct xarray *xa)
 
 void *xa_load(struct xarray *xa, unsigned long index)
 {
+	return xa_zero_to_null(xa_load_raw(xa, index));
+}
+
+void *xa_load_raw(struct xarray *xa, unsigned long index)
+{
 	void *entry;
 
 	lb_rcu_read_lock();
@@ -568,7 +584,7 @@ retry:
 		entry = NULL;
 	}
 	lb_rcu_read_unlock();
-	return xa_zero_to_null(entry);
+	return entry;
 }
 
 /* First slot at or after off that may lead to a match for filter, or
@@ -705,16 +721,23 @@ out:
 
 /* ---- Writers ---------------------------------------------------------------- */
 
+/* Entries the normal API stores: pointers, values, NULL and XA_ZERO_ENTRY
+ * (a reservation, as the kernel's). Other internal entries are refused. */
+static inline bool xa_bad_entry(const void *entry)
+{
+	return xa_is_internal(entry) && !xa_is_zero(entry);
+}
+
 void *__xa_store(struct xarray *xa, unsigned long index, void *entry)
 {
-	if (xa_is_internal(entry))
+	if (xa_bad_entry(entry))
 		return XA_ERROR(-EINVAL);
 	return xa_modify_held(xa, index, NULL, entry, XA_CMP_NONE);
 }
 
 void *xa_store(struct xarray *xa, unsigned long index, void *entry)
 {
-	if (xa_is_internal(entry))
+	if (xa_bad_entry(entry))
 		return XA_ERROR(-EINVAL);
 	return xa_modify(xa, index, NULL, entry, XA_CMP_NONE);
 }
@@ -734,40 +757,40 @@ void *xa_erase(struct xarray *xa, unsigned long index)
 
 void *__xa_cmpxchg(struct xarray *xa, unsigned long index, void *old, void *entry)
 {
-	if (xa_is_internal(entry))
+	if (xa_bad_entry(entry))
 		return XA_ERROR(-EINVAL);
-	return xa_modify_held(xa, index, old, entry, XA_CMP_NORMAL);
+	return xa_modify_held(xa, index, old, entry, XA_CMP_OLD);
 }
 
 void *xa_cmpxchg(struct xarray *xa, unsigned long index, void *old, void *entry)
 {
-	if (xa_is_internal(entry))
+	if (xa_bad_entry(entry))
 		return XA_ERROR(-EINVAL);
-	return xa_modify(xa, index, old, entry, XA_CMP_NORMAL);
+	return xa_modify(xa, index, old, entry, XA_CMP_OLD);
 }
 
 int __xa_insert(struct xarray *xa, unsigned long index, void *entry)
 {
-	if (xa_is_internal(entry))
+	if (xa_bad_entry(entry))
 		return -EINVAL;
 	return xa_err(xa_modify_held(xa, index, NULL, entry ? entry : XA_ZERO_ENTRY, XA_CMP_EMPTY));
 }
 
 int xa_insert(struct xarray *xa, unsigned long index, void *entry)
 {
-	if (xa_is_internal(entry))
+	if (xa_bad_entry(entry))
 		return -EINVAL;
 	return xa_err(xa_modify(xa, index, NULL, entry ? entry : XA_ZERO_ENTRY, XA_CMP_EMPTY));
 }
 
 int xa_reserve(struct xarray *xa, unsigned long index)
 {
-	return xa_err(xa_modify(xa, index, NULL, XA_ZERO_ENTRY, XA_CMP_RAW));
+	return xa_err(xa_modify(xa, index, NULL, XA_ZERO_ENTRY, XA_CMP_OLD));
 }
 
 void xa_release(struct xarray *xa, unsigned long index)
 {
-	xa_modify(xa, index, XA_ZERO_ENTRY, NULL, XA_CMP_RAW);
+	xa_modify(xa, index, XA_ZERO_ENTRY, NULL, XA_CMP_OLD);
 }
 
 void __xa_set_mark(struct xarray *xa, unsigned long index, xa_mark_t mark)
@@ -919,7 +942,10 @@ const char *xa_validate(struct xarray *xa)
 			return why;
 		if ((unsigned int)summary != marks)
 			return "mark summary disagrees with the root";
-		if (root->count == 1 && root->slots[0])
+		/* The one exception: a reservation at index 0 made in an empty
+		 * array gets a leaf, which stays (whatever index 0 then holds)
+		 * until a later erase shrinks it, as in the kernel. */
+		if (root->count == 1 && root->slots[0] && root->shift != 0)
 			return "tree taller than needed (root uses slot 0 only)";
 	}
 	if (nodes != xa_nr_nodes(xa))

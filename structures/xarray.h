@@ -66,16 +66,29 @@
  *  3. Subset only: no multi-index entries (xa_store_range, sibling
  *     entries, orders), no advanced xas_* API, no XA_FREE_MARK, no tagged
  *     pointers. XA_MAX_MARKS marks (XA_MARK_0..XA_MARK_2) as in the kernel.
- *  4. __xa_cmpxchg() treats a reserved slot as NULL (as the kernel's
- *     normal API does): cmpxchg(NULL -> x) fills a reservation. Use
- *     xa_release() to drop a reservation only.
+ *  4. (None left here: reservations through the normal API behave as the
+ *     kernel's. cmpxchg compares the raw slot, so cmpxchg(XA_ZERO_ENTRY ->
+ *     x) fills a reservation and cmpxchg(NULL -> x) leaves it (returning
+ *     NULL); storing, inserting or cmpxchg-ing XA_ZERO_ENTRY reserves; a
+ *     reservation at index 0 of an empty array gets a leaf node. These were
+ *     differences until tests/test_kxa_diff.c ran the port against the
+ *     kernel's lib/xarray.c; they are tests now, in both files.)
  *  5. Extras the kernel does not have: xa_fini() (xa_destroy plus the
  *     lock's teardown, for pthread-mutex locks), footprint and shape
  *     queries for stats (xa_nr_nodes, xa_mem_bytes, xa_height), and
- *     xa_validate(), a full invariant check for tests.
- *  6. Misuse is reported, not WARNed: storing an internal entry through
- *     the normal API returns XA_ERROR(-EINVAL); an out-of-range mark is
- *     ignored (set/clear) or reads as false.
+ *     xa_validate(), a full invariant check for tests. xa_load_raw() is
+ *     the kernel's advanced xas_load (a reservation reads as
+ *     XA_ZERO_ENTRY), for tests comparing whole contents.
+ *  6. Misuse is reported, not WARNed: storing an internal entry other than
+ *     XA_ZERO_ENTRY through the normal API returns XA_ERROR(-EINVAL) (the
+ *     kernel WARNs for XA_RETRY_ENTRY and below and stores the others,
+ *     such as error entries, which its readers then misread); an
+ *     out-of-range mark is ignored (set/clear) or reads as false.
+ *
+ * Memory: a node is 576 bytes, as the kernel's with 64 slots (struct
+ * lb_rcu_head is 16 bytes, as its rcu_head), so node counts and bytes per
+ * entry match the kernel's exactly (tests/test_kxa_diff.c compares node
+ * counts after every call).
  */
 #ifndef LB_XARRAY_H
 #define LB_XARRAY_H
@@ -211,6 +224,11 @@ void xa_fini(struct xarray *xa);
  * Context: any registered thread; enters and leaves its own read section. */
 void *xa_load(struct xarray *xa, unsigned long index);
 
+/* The entry at index as stored: a reservation reads as XA_ZERO_ENTRY (the
+ * kernel's advanced xas_load). For tests comparing whole contents.
+ * Context: as xa_load. */
+void *xa_load_raw(struct xarray *xa, unsigned long index);
+
 /* True if the array holds nothing, not even a reserved entry.
  * Context: any; one atomic load. */
 static inline bool xa_empty(const struct xarray *xa)
@@ -259,22 +277,24 @@ bool xa_get_mark(struct xarray *xa, unsigned long index, xa_mark_t mark);
  * may allocate do it with the xa_lock dropped, then retake it and redo
  * their check, as the kernel's do with GFP_KERNEL. */
 
-/* Stores entry at index (NULL erases). Returns the old entry (a reserved
- * slot reads as NULL), or XA_ERROR(-ENOMEM / -EINVAL for an internal
- * entry). May allocate, with the xa_lock dropped. */
+/* Stores entry at index (NULL erases, XA_ZERO_ENTRY reserves). Returns the
+ * old entry (a reserved slot reads as NULL), or XA_ERROR(-ENOMEM / -EINVAL
+ * for another internal entry). May allocate, with the xa_lock dropped. */
 void *xa_store(struct xarray *xa, unsigned long index, void *entry);
 
 /* Erases index. Returns the old entry (NULL if absent or reserved; the
  * reservation is dropped too). Never allocates. */
 void *xa_erase(struct xarray *xa, unsigned long index);
 
-/* Stores entry if the slot holds old (a reserved slot compares as NULL).
- * Returns what the slot held (== old on success) or an XA_ERROR. May
- * allocate, with the xa_lock dropped. */
+/* Stores entry if the raw slot holds old (a reserved slot compares as
+ * XA_ZERO_ENTRY, not NULL). Returns what the slot held, a reservation read
+ * as NULL (so NULL also when cmpxchg(NULL -> x) met a reservation and
+ * stored nothing, as the kernel's), or an XA_ERROR. May allocate, with the
+ * xa_lock dropped. */
 void *xa_cmpxchg(struct xarray *xa, unsigned long index, void *old, void *entry);
 
 /* Stores entry only if the slot is empty: not present, not reserved.
- * NULL reserves the slot instead. Returns 0, -EBUSY, -ENOMEM or -EINVAL.
+ * NULL (or XA_ZERO_ENTRY) reserves the slot instead. Returns 0, -EBUSY, -ENOMEM or -EINVAL.
  * May allocate, with the xa_lock dropped. */
 int xa_insert(struct xarray *xa, unsigned long index, void *entry);
 

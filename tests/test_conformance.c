@@ -150,6 +150,8 @@ static void test_create_destroy(const struct store_ops *ops)
 	struct store_stats st;
 	store_get_stats(s, &st);
 	CHECKF(st.mem_bytes != STORE_STAT_ABSENT, "%s does not report its footprint", ops->name);
+	CHECKF(st.mem_alloc_bytes == STORE_STAT_ABSENT || st.mem_alloc_bytes >= st.mem_bytes,
+	       "%s: allocated bytes below the bytes held", ops->name);
 	ops->destroy(s);
 	CHECK_NO_LEAK(&base, LB_MEM_STORE);
 

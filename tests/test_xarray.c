@@ -96,6 +96,8 @@ static void test_heights(void)
 		CHECK_VALID(&xa);
 	}
 	CHECK(xa_mem_bytes(&xa) == xa_nr_nodes(&xa) * sizeof(struct xa_node));
+	/* The kernel's node on LP64 with 64 slots: 576 bytes (a 16-byte rcu_head) */
+	CHECK(sizeof(void *) != 8 || sizeof(struct xa_node) == 576);
 	CHECK(live_nodes() - base == xa_nr_nodes(&xa));
 	for (size_t i = 0; i < sizeof(grow) / sizeof(grow[0]); i++)
 		CHECK(xa_load(&xa, grow[i].index) == V(grow[i].index));
@@ -146,8 +148,10 @@ static void test_heights(void)
 	CHECK(xa_load(&xa, 9000) == &obj[0]);
 	CHECK(xa_store(&xa, 9000, NULL) == &obj[0]); /* NULL erases */
 	CHECK(xa_load(&xa, 9000) == NULL);
-	/* internal entries are refused */
-	void *r = xa_store(&xa, 5, XA_ZERO_ENTRY);
+	/* internal entries other than XA_ZERO_ENTRY (a reservation) are refused */
+	void *r = xa_store(&xa, 5, XA_RETRY_ENTRY);
+	CHECK(xa_is_err(r) && xa_err(r) == -EINVAL);
+	r = xa_store(&xa, 5, XA_ERROR(-ENOMEM));
 	CHECK(xa_is_err(r) && xa_err(r) == -EINVAL);
 	CHECK(xa_load(&xa, 5) == NULL);
 	CHECK(xa_err(V(3)) == 0 && !xa_is_err(&obj[0]) && !xa_is_err(NULL));
@@ -289,8 +293,11 @@ static void test_insert_cmpxchg(void)
 	CHECK(xa_load(&xa, 65535) == V(6));
 	CHECK(xa_cmpxchg(&xa, 65535, V(6), NULL) == V(6)); /* to NULL erases */
 	CHECK(xa_load(&xa, 65535) == NULL);
-	CHECK(xa_height(&xa) == 2); /* and shrank */
-	CHECK(xa_is_err(xa_cmpxchg(&xa, 100, V(5), XA_ZERO_ENTRY)));
+	CHECK(xa_height(&xa) == 2);				  /* and shrank */
+	CHECK(xa_cmpxchg(&xa, 100, V(5), XA_ZERO_ENTRY) == V(5)); /* reserves */
+	CHECK(xa_load(&xa, 100) == NULL && xa_load_raw(&xa, 100) == XA_ZERO_ENTRY);
+	CHECK(xa_store(&xa, 100, V(5)) == NULL);
+	CHECK(xa_is_err(xa_cmpxchg(&xa, 100, V(5), XA_RETRY_ENTRY)));
 
 	/* the locked variants, several steps made atomic */
 	xa_lock(&xa);
@@ -301,6 +308,56 @@ static void test_insert_cmpxchg(void)
 	CHECK(__xa_erase(&xa, 200) == NULL);
 	xa_unlock(&xa);
 	CHECK(xa_load(&xa, 200) == NULL);
+	CHECK_VALID(&xa);
+	xa_fini(&xa);
+}
+
+/* ---- reservations through the normal API, as the kernel's lib/xarray.c
+ * handles them (each once a difference of the port: tests/test_kxa_diff.c) */
+static void test_kernel_reservations(void)
+{
+	struct xarray xa;
+	xa_init(&xa);
+	/* 1. cmpxchg(old XA_ZERO_ENTRY) fills a reservation */
+	CHECK(xa_reserve(&xa, 8192) == 0);
+	CHECK(xa_cmpxchg(&xa, 8192, XA_ZERO_ENTRY, V(1)) == NULL);
+	CHECK(xa_load(&xa, 8192) == V(1));
+	/* 2. cmpxchg(old NULL) leaves it reserved (returning NULL) */
+	CHECK(xa_reserve(&xa, 8193) == 0);
+	CHECK(xa_cmpxchg(&xa, 8193, NULL, V(2)) == NULL);
+	CHECK(xa_load_raw(&xa, 8193) == XA_ZERO_ENTRY);
+	/* ... and cmpxchg(old XA_ZERO_ENTRY, new NULL) releases, as xa_release */
+	CHECK(xa_cmpxchg(&xa, 8193, XA_ZERO_ENTRY, NULL) == NULL);
+	CHECK(xa_load_raw(&xa, 8193) == NULL);
+	/* 3. cmpxchg(old NULL, new XA_ZERO_ENTRY) reserves (it is xa_reserve) */
+	CHECK(xa_cmpxchg(&xa, 8194, NULL, XA_ZERO_ENTRY) == NULL);
+	CHECK(xa_load_raw(&xa, 8194) == XA_ZERO_ENTRY);
+	/* 4. store(XA_ZERO_ENTRY) reserves, returning the old entry */
+	CHECK(xa_store(&xa, 8192, XA_ZERO_ENTRY) == V(1));
+	CHECK(xa_load(&xa, 8192) == NULL && xa_load_raw(&xa, 8192) == XA_ZERO_ENTRY);
+	/* 5. insert(XA_ZERO_ENTRY) reserves an empty slot */
+	CHECK(xa_insert(&xa, 8195, XA_ZERO_ENTRY) == 0);
+	CHECK(xa_insert(&xa, 8195, V(3)) == -EBUSY);
+	/* the locked variants alike */
+	xa_lock(&xa);
+	CHECK(__xa_cmpxchg(&xa, 8195, XA_ZERO_ENTRY, V(3)) == NULL);
+	CHECK(__xa_store(&xa, 8196, XA_ZERO_ENTRY) == NULL);
+	xa_unlock(&xa);
+	CHECK(xa_load(&xa, 8195) == V(3) && xa_load_raw(&xa, 8196) == XA_ZERO_ENTRY);
+	CHECK_VALID(&xa);
+	xa_destroy(&xa);
+
+	/* 6. a reservation at index 0 of an empty array gets a leaf (the
+	 * kernel never makes XA_ZERO_ENTRY the head by a store), which stays
+	 * when index 0 is then filled; a later erase elsewhere shrinks it. */
+	CHECK(xa_reserve(&xa, 0) == 0);
+	CHECK(xa_nr_nodes(&xa) == 1 && xa_height(&xa) == 1);
+	CHECK(xa_store(&xa, 0, V(4)) == NULL);
+	CHECK(xa_nr_nodes(&xa) == 1);
+	CHECK_VALID(&xa);
+	CHECK(xa_store(&xa, 64, V(5)) == NULL);
+	CHECK(xa_erase(&xa, 64) == V(5));
+	CHECK(xa_nr_nodes(&xa) == 0 && xa_load(&xa, 0) == V(4));
 	CHECK_VALID(&xa);
 	xa_fini(&xa);
 }
@@ -343,9 +400,13 @@ static void test_reserve(void)
 	CHECK(xa_reserve(&xa, 60000) == 0); /* occupied: left alone */
 	CHECK(xa_load(&xa, 60000) == V(2));
 
-	/* cmpxchg from NULL fills a reservation; erase drops one */
+	/* cmpxchg compares the raw slot: from XA_ZERO_ENTRY it fills a
+	 * reservation, from NULL it does not (and returns NULL all the same,
+	 * as the kernel's); erase drops one */
 	CHECK(xa_reserve(&xa, 500) == 0);
 	CHECK(xa_cmpxchg(&xa, 500, NULL, V(3)) == NULL);
+	CHECK(xa_load_raw(&xa, 500) == XA_ZERO_ENTRY);
+	CHECK(xa_cmpxchg(&xa, 500, XA_ZERO_ENTRY, V(3)) == NULL);
 	CHECK(xa_load(&xa, 500) == V(3));
 	CHECK(xa_reserve(&xa, 501) == 0);
 	CHECK(xa_erase(&xa, 501) == NULL);
@@ -973,6 +1034,7 @@ int main(void)
 	test_random();
 	test_insert_cmpxchg();
 	test_reserve();
+	test_kernel_reservations();
 	test_marks();
 	test_find();
 	test_destroy();
