@@ -113,8 +113,8 @@ struct store_cfg {
  */
 #define STORE_STAT_ABSENT UINT64_MAX
 struct store_stats {
-	uint64_t entries;    /* live entries in the index */
-	uint64_t mem_bytes;  /* bytes of index memory; irq objects excluded */
+	uint64_t entries;   /* live entries in the index */
+	uint64_t mem_bytes; /* bytes of index memory; irq objects excluded */
 	/* mem_bytes as the allocator reserves it: each allocation rounded
 	 * up to its size class (lb_alloc_usable). */
 	uint64_t mem_alloc_bytes;

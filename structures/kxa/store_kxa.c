@@ -53,8 +53,7 @@ static void kx_destroy(struct store *s)
 	struct store_kxa *x = to_kx(s);
 	unsigned long index;
 	struct lb_irq *irq;
-	xa_for_each(&x->xa, index, irq)
-	{
+	xa_for_each(&x->xa, index, irq) {
 		irq_free_now(irq);
 	}
 	xa_destroy(&x->xa);
