@@ -82,6 +82,7 @@ void manifest_write(struct json *js, const struct manifest *m, unsigned threads)
 	json_arr_end(js);
 	json_str(js, "allocator", lb_allocator_name(lb_allocator));
 	json_str(js, "lock", lb_lock_kind_name(lb_lock_default_kind));
+	json_str(js, "lock_choice", lb_lock_choice());
 	json_str(js, "rwlock", lb_rwlock_kind_name(lb_rwlock_default_kind));
 	json_str(js, "rcu", lb_rcu_flavour());
 	json_u64(js, "gp_latency_ns", lb_gp_latency_ns);

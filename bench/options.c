@@ -212,8 +212,9 @@ static int set_alloc(const char *arg)
 
 static int set_lock(const char *arg)
 {
-	if (lb_lock_kind_parse(arg, &lb_lock_default_kind))
-		return opt_error("lock", "expected spin, ticket, spin-yield or mutex, got '%s'",
+	if (lb_lock_kind_set(arg))
+		return opt_error("lock",
+				 "expected auto, queued, spin, ticket, spin-yield or mutex, got '%s'",
 				 arg);
 	return 0;
 }
@@ -257,7 +258,8 @@ const struct bench_opt bench_core_opts[] = {
     {"alloc", 0, true, "jemalloc|libc", "allocator for irqs and nodes (default jemalloc)",
      set_alloc, NULL},
     {"lock", 0, true, "KIND",
-     "where the kernel has a raw spinlock: spin, ticket, spin-yield or mutex (default spin)",
+     "where the kernel has a raw spinlock: auto, queued, spin, ticket, spin-yield or mutex "
+     "(default auto: queued when threads <= CPUs, else spin-yield)",
      set_lock, NULL},
     {"rwlock", 0, true, "ck|pthread", "reader-writer lock kind (default ck)", set_rwlock, NULL},
     {"gp-latency", 0, true, "TIME",

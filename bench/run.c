@@ -257,6 +257,7 @@ static void write_params(struct json *js, const char *key, const struct workload
 	json_u64(js, "seed", bench_cfg.seed);
 	json_u64(js, "runs", bench_cfg.runs);
 	json_str(js, "lock", lb_lock_kind_name(lb_lock_default_kind));
+	json_str(js, "lock_choice", lb_lock_choice());
 	json_str(js, "rwlock", lb_rwlock_kind_name(lb_rwlock_default_kind));
 	json_str(js, "alloc", lb_allocator_name(lb_allocator));
 	json_u64(js, "gp_latency_ns", lb_gp_latency_ns);
@@ -333,6 +334,16 @@ static void write_counters(struct json *js, const char *key, const struct lb_cou
 	json_obj_end(js);
 }
 
+/* Acquisitions per lock class (core/sync.h): the names the kernel's
+ * lock_stat would print. Mutexes (its_lock, cmd_lock) count here only. */
+static void write_lock_classes(struct json *js, const char *key, const struct lb_counters *c)
+{
+	json_obj_begin(js, key);
+	for (int i = 0; i < LB_LC_NR; i++)
+		json_u64(js, lb_lock_class_name((enum lb_lock_class)i), c->lock_class[i]);
+	json_obj_end(js);
+}
+
 static void write_json(struct json *js, struct run_result *res, struct bench_run *r,
 		       const struct manifest *m)
 {
@@ -361,6 +372,11 @@ static void write_json(struct json *js, struct run_result *res, struct bench_run
 	json_arr_begin(js, "per_thread_counters");
 	for (unsigned i = 0; i < res->threads; i++)
 		write_counters(js, NULL, &res->thread_counters[i], res->counter_present);
+	json_arr_end(js);
+	write_lock_classes(js, "lock_classes", &res->counters);
+	json_arr_begin(js, "per_thread_lock_classes");
+	for (unsigned i = 0; i < res->threads; i++)
+		write_lock_classes(js, NULL, &res->thread_counters[i]);
 	json_arr_end(js);
 	/* Process-wide gauge since start (not per thread, not reset per run). */
 	if (res->counter_present[LB_C_DEFER_FREE])
@@ -490,6 +506,12 @@ static void print_counters(FILE *o, const struct run_result *res)
 			cval(d, sizeof(d), res, LB_C_CACHE_MISS),
 			cval(e, sizeof(e), res, LB_C_CACHE_EVICT),
 			cval(f, sizeof(f), res, LB_C_CACHE_INVAL));
+	fprintf(o, "   lock acquisitions by class:");
+	for (int i = 0; i < LB_LC_NR; i++)
+		if (k->lock_class[i])
+			fprintf(o, " %s %" PRIu64, lb_lock_class_name((enum lb_lock_class)i),
+				k->lock_class[i]);
+	fprintf(o, "\n");
 	for (int i = 0; i < LB_C_NR; i++) {
 		if (!res->counter_present[i] && i < LB_C_CACHE_HIT) {
 			fprintf(o, "   (-: absent, nothing on this run's path counts it)\n");
@@ -542,6 +564,8 @@ static void print_summary(struct run_result *res, struct bench_run *r, const str
 	if (res->threads > m->cpus_online)
 		fprintf(o, "   oversubscribed: %u threads on %u CPUs\n", res->threads,
 			m->cpus_online);
+	fprintf(o, "   lock: %s (%s)\n", lb_lock_kind_name(lb_lock_default_kind),
+		lb_lock_choice());
 	fprintf(o, "   %.3f Mops/s total in %.3f s; %.1f ns/op per thread\n",
 		res->ops_per_sec / 1e6, res->elapsed_s, res->ns_per_op);
 	if (x && res->nr_timed)
@@ -761,6 +785,9 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 	lb_irq_checks = bench_cfg.check;
 
 	struct store_cfg scfg = {.expected_lpis = wl->expected_lpis ? wl->expected_lpis() : 0};
+	/* --lock=auto: decided per run, before any lock is created. */
+	lb_lock_resolve_auto(wl->planned_threads ? wl->planned_threads() : threads,
+			     m->cpus_online);
 	faults_setup_begin();
 	r.ctx.store = backend->create(&scfg);
 	if (!r.ctx.store) {

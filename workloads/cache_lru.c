@@ -20,12 +20,15 @@
  * Reclamation: entries are never freed before destroy; references are
  * dropped under the lock, where no reader can be.
  *
- * Difference from the kernel: there this lock was lpi_list_lock, the LPI
- * store's own lock, so cache hits also contended with every store get/put
- * and the store's iterators. Here the cache owns its lock (the store may
- * not be a list at all); with --backend=list a run has two global locks
- * where v6.8 had one, taken nested (cache lock, then the store's, when an
- * eviction drops a reference).
+ * Which lock: in v6.8 it is lpi_list_lock, the LPI list's own lock
+ * (vgic_its_check_cache and vgic_its_cache_translation take it, and drop
+ * an evicted entry's reference with __vgic_put_lpi_locked under it), so
+ * cache hits contend with every get/put of the list. When the store offers
+ * its global lock (store_ops.global_lock: the `list` backend, v6.8) the
+ * cache runs under that lock and drops references with put_locked. With
+ * any other store (v6.9: the xarray) it owns a lock, as v6.9 kept
+ * lpi_list_lock for the cache alone, taken before the store's own lock
+ * when an eviction drops a reference.
  */
 #include "../core/alloc.h"
 #include "its.h"
@@ -41,7 +44,9 @@ struct lru_entry {
 struct cache_lru {
 	struct cache base;
 	struct store *store;
-	struct lb_lock lock; /* stands for the kernel's lpi_list_lock */
+	struct lb_lock own;   /* the cache's lock when the store has none to share */
+	struct lb_lock *lock; /* &own, or the store's global lock (v6.8) */
+	bool shared;	      /* lock is the store's: drop references with put_locked */
 	struct lb_list head; /* MRU first, free entries last */
 	struct lru_entry *entries;
 	unsigned nr;
@@ -63,11 +68,27 @@ static struct cache *lru_create(const struct cache_cfg *cfg)
 	}
 	c->base.ops = &cache_lru_ops;
 	c->store = cfg->store;
-	lb_lock_init(&c->lock);
+	if (cfg->store->ops->global_lock && cfg->store->ops->put_locked) {
+		c->lock = cfg->store->ops->global_lock(cfg->store);
+		c->shared = true;
+	} else {
+		lb_lock_init(&c->own);
+		lb_lock_set_class(&c->own, LB_LC_CACHE);
+		c->lock = &c->own;
+	}
 	lb_list_init(&c->head);
 	for (unsigned i = 0; i < c->nr; i++)
 		lb_list_add_tail(&c->entries[i].link, &c->head);
 	return &c->base;
+}
+
+/* Drops an entry's reference. Context: c->lock held. */
+static void lru_put(struct cache_lru *c, struct lb_irq *irq)
+{
+	if (c->shared)
+		c->store->ops->put_locked(c->store, irq);
+	else
+		store_put(c->store, irq); /* cache lock > store lock */
 }
 
 /* Context: c->lock held. */
@@ -79,7 +100,7 @@ static void lru_drop_all(struct cache_lru *c)
 		struct lru_entry *e = lb_list_entry(pos, struct lru_entry, link);
 		if (!e->irq)
 			break;
-		store_put(c->store, e->irq);
+		lru_put(c, e->irq);
 		e->irq = NULL;
 		c->invalidated++;
 		LB_COUNT(LB_C_CACHE_INVAL);
@@ -89,8 +110,11 @@ static void lru_drop_all(struct cache_lru *c)
 static void lru_destroy(struct cache *base)
 {
 	struct cache_lru *c = to_lru(base);
+	lb_lock(c->lock);
 	lru_drop_all(c);
-	lb_lock_destroy(&c->lock);
+	lb_unlock(c->lock);
+	if (!c->shared)
+		lb_lock_destroy(&c->own);
 	lb_free(LB_MEM_CACHE, c->entries, (size_t)c->nr * sizeof(*c->entries));
 	lb_free(LB_MEM_CACHE, c, sizeof(*c));
 }
@@ -119,13 +143,13 @@ static struct lb_irq *lru_lookup(struct cache *base, const struct its *its, uint
 {
 	struct cache_lru *c = to_lru(base);
 	struct lb_irq *irq = NULL;
-	lb_lock(&c->lock);
+	lb_lock(c->lock);
 	struct lru_entry *e = lru_find(c, its->doorbell, devid, eventid);
 	if (e) {
 		irq = e->irq;
 		lb_ref_get(&irq->refcount);
 	}
-	lb_unlock(&c->lock);
+	lb_unlock(c->lock);
 	return irq;
 }
 
@@ -133,15 +157,15 @@ static void lru_insert(struct cache *base, struct its *its, uint32_t devid, uint
 		       struct lb_irq *irq)
 {
 	struct cache_lru *c = to_lru(base);
-	lb_lock(&c->lock);
+	lb_lock(c->lock);
 	/* Another injector may have cached it since our lookup missed. */
 	if (lru_find(c, its->doorbell, devid, eventid)) {
-		lb_unlock(&c->lock);
+		lb_unlock(c->lock);
 		return;
 	}
 	struct lru_entry *e = lb_list_entry(c->head.prev, struct lru_entry, link);
 	if (e->irq) {
-		store_put(c->store, e->irq); /* cache lock > store lock */
+		lru_put(c, e->irq);
 		c->evictions++;
 		LB_COUNT(LB_C_CACHE_EVICT);
 	}
@@ -152,16 +176,16 @@ static void lru_insert(struct cache *base, struct its *its, uint32_t devid, uint
 	e->irq = irq;
 	lb_list_move(&e->link, &c->head);
 	c->inserts++;
-	lb_unlock(&c->lock);
+	lb_unlock(c->lock);
 }
 
 static void lru_invalidate(struct cache *base, struct its *its)
 {
 	struct cache_lru *c = to_lru(base);
 	(void)its; /* era A: every ITS's entries go */
-	lb_lock(&c->lock);
+	lb_lock(c->lock);
 	lru_drop_all(c);
-	lb_unlock(&c->lock);
+	lb_unlock(c->lock);
 }
 
 static void lru_for_each(struct cache *base, cache_visit_fn fn, void *arg)
@@ -181,7 +205,7 @@ static void lru_stats(struct cache *base, struct cache_stats *st)
 	struct cache_lru *c = to_lru(base);
 	uint64_t n = 0;
 	struct lb_list *pos;
-	lb_lock(&c->lock);
+	lb_lock(c->lock);
 	lb_list_for_each(pos, &c->head)
 	{
 		if (!lb_list_entry(pos, struct lru_entry, link)->irq)
@@ -193,7 +217,7 @@ static void lru_stats(struct cache *base, struct cache_stats *st)
 				   .inserts = c->inserts,
 				   .evictions = c->evictions,
 				   .invalidated = c->invalidated};
-	lb_unlock(&c->lock);
+	lb_unlock(c->lock);
 }
 
 const struct cache_ops cache_lru_ops = {

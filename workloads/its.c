@@ -184,6 +184,7 @@ int its_vm_create(const struct its_vm_cfg *cfg, struct its_vm **out)
 		struct lb_vcpu *v = &vm->vcpus[i];
 		v->id = i;
 		lb_lock_init(&v->ap_list_lock);
+		lb_lock_set_class(&v->ap_list_lock, LB_LC_AP_LIST);
 		lb_list_init(&v->ap_list_head);
 		atomic_init(&v->nr_queued, 0);
 	}

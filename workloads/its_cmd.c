@@ -43,8 +43,8 @@ const char *its_cmd_name(enum its_cmd_type t)
 
 static void its_cmd_begin(struct its *its)
 {
-	pthread_mutex_lock(&its->cmd_lock);
-	pthread_mutex_lock(&its->its_lock);
+	its_mutex_lock(&its->cmd_lock, LB_LC_CMD);
+	its_mutex_lock(&its->its_lock, LB_LC_ITS);
 }
 
 static int its_cmd_end(struct its *its, enum its_cmd_type t, int rc)

@@ -10,6 +10,14 @@
 #include "cache.h"
 #include "its.h"
 
+/* The ITS mutexes (KVM: struct mutex), counted per lock class like the
+ * spinlocks (core/sync.h). */
+static inline void its_mutex_lock(pthread_mutex_t *m, enum lb_lock_class cls)
+{
+	LB_COUNT_CLASS(cls);
+	pthread_mutex_lock(m);
+}
+
 /* ---- table lookups: Context: its->its_lock held (or quiescent) ---- */
 struct its_device *its_find_device(struct its *its, uint32_t devid);
 struct its_ite *its_find_ite_in(struct its_device *dev, uint32_t eventid);

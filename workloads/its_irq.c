@@ -121,7 +121,7 @@ static enum its_inject_result its_inject_miss(struct its *its, uint32_t devid, u
 	enum its_inject_result r;
 	st->misses++;
 	LB_COUNT(LB_C_CACHE_MISS);
-	pthread_mutex_lock(&its->its_lock);
+	its_mutex_lock(&its->its_lock, LB_LC_ITS);
 	if (its_resolve_locked(its, devid, eventid, &irq) == 0) {
 		irq_check(irq);
 		c->ops->insert(c, its, devid, eventid, irq);

@@ -96,6 +96,10 @@ struct workload_ops {
 	uint32_t (*expected_lpis)(void);
 	/* Write every workload parameter as members of the JSON "params". */
 	void (*write_params)(struct json *js);
+	/* Optional: the threads setup will ask for (--lock=auto decides the
+	 * lock kind from it before the store is created); default: the
+	 * driver's thread count. */
+	unsigned (*planned_threads)(void);
 	int (*setup)(struct wl_ctx *ctx);
 	int (*thread_init)(struct wl_ctx *ctx, struct wl_worker *w);
 	int (*op)(struct wl_ctx *ctx, struct wl_worker *w);
