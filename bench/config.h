@@ -19,6 +19,7 @@ struct bench_config {
 	unsigned threads[BENCH_MAX_LIST];
 	unsigned nr_threads; /* entries in threads[] */
 	double duration_s;   /* timed runs; ignored when ops != 0 */
+	bool duration_set;   /* given with --duration */
 	uint64_t ops;	     /* total ops per run, split over threads */
 	double warmup_s;
 	unsigned runs;

@@ -154,6 +154,7 @@ static int set_threads(const char *arg)
 
 static int set_duration(const char *arg)
 {
+	bench_cfg.duration_set = true;
 	return opt_parse_double("duration", arg, 0.001, 86400, &bench_cfg.duration_s);
 }
 

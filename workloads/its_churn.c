@@ -83,6 +83,11 @@ static int churn_validate(void)
 	return lpistress_validate();
 }
 
+static unsigned churn_planned_threads(void)
+{
+	return lpistress_planned_threads() + 1; /* the command thread */
+}
+
 static void churn_write_params(struct json *js)
 {
 	lpistress_write_params(js);
@@ -212,7 +217,9 @@ const struct workload_ops workload_its_churn_ops = {
     .expected_lpis = lpistress_expected_lpis,
     .write_params = churn_write_params,
     .setup = churn_setup,
+    .planned_threads = churn_planned_threads,
     .thread_init = lpistress_thread_init,
+    .thread_exit = lpistress_thread_exit,
     .op = churn_op,
     .verify = lpistress_verify,
     .report = churn_report,

@@ -62,6 +62,12 @@ static inline uint8_t its_lpi_config(const struct its_vm *vm, uint32_t intid)
  * ap_list_lock > irq_lock, then rechecks. */
 enum its_inject_result its_queue_irq_unlock(struct lb_irq *irq);
 
+/* kvm_make_request(KVM_REQ_IRQ_PENDING) + kvm_vcpu_kick (its_vcpu.c): the
+ * request bit, a cmpxchg of the vCPU's mode from IN_GUEST to EXITING, and a
+ * signal to its thread only when that succeeded. Context: any; no lock
+ * needed (vgic_queue_irq_unlock kicks after dropping its locks). */
+void its_vcpu_kick(struct lb_vcpu *vcpu);
+
 /* Applies the guest's configuration byte to irq and queues it if that
  * made it deliverable (KVM's update_lpi_config). When `only_target` is not
  * NULL, irqs with another target are left alone (INVALL).

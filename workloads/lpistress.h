@@ -6,9 +6,13 @@
  *
  * Threads (roles by worker id, set by lpistress_setup):
  *   [0, d)           injectors, one per device, timed: each signals every
- *                    event of its device -i times, one injection per op,
- *                    then returns WL_DONE (the run ends when all are done)
- *   [d, d + v)       vCPUs: each acknowledges its list, like the guest
+ *                    event of its device -i times (a pass), one injection
+ *                    per op, and repeats whole passes until the run has
+ *                    lasted --duration (default 1 s), then returns WL_DONE
+ *                    (the run ends when all are done)
+ *   [d, d + v)       vCPUs: KVM's run loop around a spinning guest
+ *                    (its_vcpu.c): kicked out of guest mode, they fold
+ *                    list registers, prune and flush their lists
  *   [d + v, ...)     extra helpers a workload asks for (its-churn's
  *                    command thread)
  *
@@ -35,8 +39,14 @@ struct lpistress_kernel {
 };
 extern const struct lpistress_kernel lpistress_kernels[];
 
+enum lpistress_syscall { LPISTRESS_SYSCALL_PIPE, LPISTRESS_SYSCALL_NONE };
+enum lpistress_guest_spin { LPISTRESS_SPIN_AUTO, LPISTRESS_SPIN_SPIN, LPISTRESS_SPIN_YIELD };
+
 struct lpistress_opts {
-	uint64_t vcpus, devices, events, iterations, nr_its, inject_cost_ns;
+	uint64_t vcpus, devices, events, iterations, nr_its, inject_cost_ns, lrs;
+	bool selftest_2024; /* --selftest=2024: all collections on vCPU 0, no acks */
+	enum lpistress_syscall syscall;
+	enum lpistress_guest_spin guest_spin;
 	const char *cache; /* --cache, or NULL: per --kernel, else xa */
 	const struct lpistress_kernel *kernel;
 };
@@ -52,6 +62,12 @@ int lpistress_set_cache(const char *arg);
 int lpistress_set_its(const char *arg);
 int lpistress_set_inject_cost(const char *arg);
 int lpistress_set_kernel(const char *arg);
+int lpistress_set_lrs(const char *arg);
+int lpistress_set_selftest(const char *arg);
+int lpistress_set_inject_syscall(const char *arg);
+int lpistress_set_guest_spin(const char *arg);
+/* Threads set-up will ask for (d + v + extra): --lock=auto decides from it. */
+unsigned lpistress_planned_threads(void);
 
 /* clang-format off */
 #define LPISTRESS_OPTS                                                                             \
@@ -69,8 +85,20 @@ int lpistress_set_kernel(const char *arg);
 	{"its", 0, true, "N", "ITSes; device n is on ITS n mod N (default 1)",                     \
 	 lpistress_set_its, NULL},                                                                 \
 	{"inject-cost", 0, true, "TIME",                                                           \
-	 "busy-wait per injection standing in for the ioctl (default 0, e.g. 1us)",                \
+	 "extra busy-wait per injection on top of the syscall (default 0, e.g. 1us)",              \
 	 lpistress_set_inject_cost, NULL},                                                         \
+	{"inject-syscall", 0, true, "pipe|none",                                                   \
+	 "the KVM_SIGNAL_MSI stand-in: write 32 bytes (struct kvm_msi) to a pipe (default)",       \
+	 lpistress_set_inject_syscall, NULL},                                                      \
+	{"lrs", 0, true, "N", "list registers per vCPU (default 4, as Neoverse cores)",           \
+	 lpistress_set_lrs, NULL},                                                                 \
+	{"selftest", 0, true, "fixed|2024",                                                        \
+	 "2024: the selftest as published (every collection on vCPU 0, nothing acked); "           \
+	 "fixed: round-robin targets, the guest acks (default)",                                   \
+	 lpistress_set_selftest, NULL},                                                            \
+	{"guest-spin", 0, true, "auto|spin|yield",                                                 \
+	 "a guest in guest mode spins, or yields its CPU (auto: yield when oversubscribed)",       \
+	 lpistress_set_guest_spin, NULL},                                                          \
 	{"kernel", 0, true, "v6.8|v6.9|v6.10",                                                     \
 	 "the (backend, cache) of that kernel: v6.8 list+lru, v6.9 xa+lru, v6.10 xa+xa",           \
 	 lpistress_set_kernel, NULL}
@@ -80,7 +108,10 @@ struct lpistress_injector {
 	struct its *its;
 	uint32_t devid;
 	uint32_t next_event;
-	uint64_t iter, injections;
+	uint64_t iter, injections, passes;
+	int pipe_fd[2];	  /* the syscall's sink; -1: none */
+	char *drain;	  /* read buffer for draining the pipe */
+	uint64_t drains;  /* reads that emptied the pipe */
 	uint64_t first_ns, done_ns; /* this injector's first op and completion */
 	bool done;
 	struct its_inject_stats st;
@@ -96,6 +127,16 @@ struct lpistress_state {
 	size_t inj_bytes;
 	unsigned cpus;
 	bool oversubscribed;
+	bool guest_yield;
+	double min_duration_s;
+	atomic_bool stop;	   /* every injector done: guests leave guest mode */
+	atomic_uint injectors_done;
+	atomic_uint_fast64_t start_ns; /* the first injection of the run */
+	uint64_t cpu_start_ns, cpu_end_ns; /* process CPU time at both ends */
+	/* Per role, summed at thread exit (under sum_lock). */
+	pthread_mutex_t sum_lock;
+	struct lb_counters inj_counters, vcpu_counters;
+	struct its_thread_stats inj_its, vcpu_its;
 	void *extra; /* the workload's own */
 };
 
@@ -109,6 +150,7 @@ int lpistress_setup(struct wl_ctx *ctx, unsigned extra_threads);
 int lpistress_thread_init(struct wl_ctx *ctx, struct wl_worker *w);
 int lpistress_inject_op(struct wl_ctx *ctx, struct wl_worker *w);
 int lpistress_vcpu_op(struct wl_ctx *ctx, struct wl_worker *w);
+void lpistress_thread_exit(struct wl_ctx *ctx, struct wl_worker *w);
 /* Context: quiescent. Acknowledges what is left queued, then checks the
  * model's invariants and the injection accounting. */
 int lpistress_verify(struct wl_ctx *ctx, char *msg, size_t len);
