@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum lb_lock_kind lb_lock_default_kind = LB_LOCK_QUEUED;
+/* Programs other than the driver (tests) never resolve "auto": they keep
+ * the plain spinlock unless they choose. */
+enum lb_lock_kind lb_lock_default_kind = LB_LOCK_SPIN;
 bool lb_lock_kind_explicit;
 static const char *lock_choice = "explicit";
 enum lb_rwlock_kind lb_rwlock_default_kind = LB_RWLOCK_CK;

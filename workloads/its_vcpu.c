@@ -330,6 +330,11 @@ static bool vcpu_guest_exit_due(struct lb_vcpu *vcpu)
 void its_vcpu_run_once(struct its_vm *vm, struct lb_vcpu *vcpu, const atomic_bool *stop,
 		       bool yield)
 {
+	if (atomic_load_explicit(stop, memory_order_relaxed)) {
+		/* The run is over (KVM_RUN returned): wait to be stopped. */
+		sched_yield();
+		return;
+	}
 	atomic_fetch_and_explicit(&vcpu->requests, ~VCPU_REQ_IRQ_PENDING, memory_order_acquire);
 	its_vcpu_flush(vm, vcpu);
 	its_ipi_seen = 0; /* an IPI of an earlier entry, delivered late */
