@@ -677,6 +677,7 @@ void lpistress_report(struct wl_ctx *ctx, struct wl_report *rep)
 		json_obj_end(js);
 		json_obj_begin(js, "kicks");
 		json_u64(js, "kicks", st->inj_its.kicks + st->vcpu_its.kicks);
+		json_u64(js, "kicks_by_injectors", st->inj_its.kicks);
 		json_u64(js, "ipis", st->inj_its.ipis + st->vcpu_its.ipis);
 		json_u64(js, "doorbell_lookups", st->inj_its.doorbell_lookups);
 		json_u64(js, "pipe_drains", t.drains);
