@@ -383,6 +383,11 @@ static void write_json(struct json *js, struct run_result *res, struct bench_run
 		json_u64(js, "deferred_frees_peak", lb_rcu_deferred_peak());
 	else
 		json_null(js, "deferred_frees_peak");
+	/* --gp-latency: callbacks run per CPU (process totals). */
+	json_arr_begin(js, "rcu_callbacks_per_cpu");
+	for (unsigned i = 0; lb_gp_latency_ns && i < lb_rcu_callback_cpus(); i++)
+		json_u64(js, NULL, lb_rcu_callbacks_on_cpu(i));
+	json_arr_end(js);
 	json_obj_begin(js, "sampling");
 	json_str(js, "mode", measure_cfg.sample_auto ? "auto" : res->sample_base ? "fixed" : "off");
 	json_u64(js, "base_every", res->sample_base);
@@ -498,6 +503,12 @@ static void print_counters(FILE *o, const struct run_result *res)
 		fprintf(o, "   RCU: grace periods waited %s (%s); deferred frees %s\n",
 			cval(a, sizeof(a), res, LB_C_GP_WAIT), w,
 			cval(b, sizeof(b), res, LB_C_DEFER_FREE));
+		if (lb_gp_latency_ns) {
+			fprintf(o, "   deferred callbacks run per CPU (--gp-latency, process total):");
+			for (unsigned i = 0; i < lb_rcu_callback_cpus(); i++)
+				fprintf(o, " %" PRIu64, lb_rcu_callbacks_on_cpu(i));
+			fprintf(o, "\n");
+		}
 	}
 	if (res->counter_present[LB_C_CACHE_HIT] || res->counter_present[LB_C_CACHE_MISS] ||
 	    res->counter_present[LB_C_CACHE_EVICT] || res->counter_present[LB_C_CACHE_INVAL])

@@ -6,7 +6,10 @@
  */
 #include "rcu_impl.h"
 
+#include <sched.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 uint64_t lb_gp_latency_ns;
 static atomic_ulong deferred_now, deferred_peak;
@@ -47,6 +50,153 @@ void rcu_impl_run_callback(struct lb_rcu_head *head)
 	deferred_trampoline_done();
 }
 
+/* ---- --gp-latency: per-CPU callback queues ---- */
+#define GP_MAX_CPUS 256
+struct gp_cpu {
+	pthread_mutex_t lock;
+	pthread_cond_t work, idle;
+	struct lb_rcu_head *head, **tail;
+	bool busy, started;
+	atomic_ulong ran;
+	unsigned cpu;
+};
+static struct gp_cpu gp_cpus[GP_MAX_CPUS];
+static unsigned gp_nr_cpus;
+static pthread_once_t gp_once = PTHREAD_ONCE_INIT;
+
+static void gp_init(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+	gp_nr_cpus = n > 0 ? (n < GP_MAX_CPUS ? (unsigned)n : GP_MAX_CPUS) : 1;
+	for (unsigned i = 0; i < gp_nr_cpus; i++) {
+		struct gp_cpu *c = &gp_cpus[i];
+		pthread_mutex_init(&c->lock, NULL);
+		pthread_cond_init(&c->work, NULL);
+		pthread_cond_init(&c->idle, NULL);
+		c->tail = &c->head;
+		c->cpu = i;
+	}
+}
+
+static void gp_sleep_until(uint64_t due)
+{
+	uint64_t now = now_ns();
+	if (due > now) {
+		uint64_t left = due - now;
+		struct timespec ts = {.tv_sec = (time_t)(left / 1000000000ull),
+				      .tv_nsec = (long)(left % 1000000000ull)};
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* One per CPU that queued callbacks, pinned there. Takes the queue as a
+ * batch, waits out its last callback's due time, then a real grace period,
+ * then runs the batch in order. */
+static void *gp_cpu_main(void *arg)
+{
+	struct gp_cpu *c = arg;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(c->cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	lb_rcu_register_thread();
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		while (!c->head)
+			pthread_cond_wait(&c->work, &c->lock);
+		struct lb_rcu_head *batch = c->head;
+		uint64_t due = 0;
+		for (struct lb_rcu_head *h = batch; h; h = h->gp_next)
+			due = h->gp_due_ns;
+		c->head = NULL;
+		c->tail = &c->head;
+		c->busy = true;
+		pthread_mutex_unlock(&c->lock);
+		gp_sleep_until(due);
+		rcu_impl_synchronize();
+		unsigned long n = 0;
+		while (batch) {
+			struct lb_rcu_head *next = batch->gp_next;
+			rcu_impl_run_callback(batch);
+			batch = next;
+			n++;
+		}
+		atomic_fetch_add_explicit(&c->ran, n, memory_order_relaxed);
+		pthread_mutex_lock(&c->lock);
+		c->busy = false;
+		pthread_cond_broadcast(&c->idle);
+	}
+	return NULL;
+}
+
+static void gp_queue(struct lb_rcu_head *head)
+{
+	pthread_once(&gp_once, gp_init);
+	int cpu = sched_getcpu();
+	struct gp_cpu *c = &gp_cpus[cpu >= 0 && (unsigned)cpu < gp_nr_cpus ? (unsigned)cpu : 0];
+	head->gp_next = NULL;
+	head->gp_due_ns = now_ns() + lb_gp_latency_ns;
+	pthread_mutex_lock(&c->lock);
+	if (!c->started) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, gp_cpu_main, c) == 0) {
+			pthread_detach(t);
+			c->started = true;
+		}
+	}
+	if (!c->started) { /* no thread: run it here after a grace period */
+		pthread_mutex_unlock(&c->lock);
+		gp_sleep_until(head->gp_due_ns);
+		rcu_impl_synchronize();
+		rcu_impl_run_callback(head);
+		atomic_fetch_add_explicit(&c->ran, 1, memory_order_relaxed);
+		return;
+	}
+	*c->tail = head;
+	c->tail = &head->gp_next;
+	pthread_cond_signal(&c->work);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Waits until every per-CPU queue is empty and idle; true if any was not. */
+bool rcu_gp_queues_drain(void)
+{
+	bool waited = false;
+	if (!lb_gp_latency_ns)
+		return false;
+	pthread_once(&gp_once, gp_init);
+	for (unsigned i = 0; i < gp_nr_cpus; i++) {
+		struct gp_cpu *c = &gp_cpus[i];
+		pthread_mutex_lock(&c->lock);
+		while (c->head || c->busy) {
+			waited = true;
+			pthread_cond_wait(&c->idle, &c->lock);
+		}
+		pthread_mutex_unlock(&c->lock);
+	}
+	return waited;
+}
+
+void lb_rcu_barrier(void)
+{
+	for (;;) {
+		bool waited = rcu_gp_queues_drain();
+		rcu_impl_barrier();
+		if (!waited && !rcu_gp_queues_drain())
+			break;
+	}
+}
+
+uint64_t lb_rcu_callbacks_on_cpu(unsigned cpu)
+{
+	return cpu < gp_nr_cpus ? atomic_load_explicit(&gp_cpus[cpu].ran, memory_order_relaxed) : 0;
+}
+
+unsigned lb_rcu_callback_cpus(void)
+{
+	return gp_nr_cpus;
+}
+
 void lb_call_rcu(struct lb_rcu_head *head, void (*func)(struct lb_rcu_head *))
 {
 	unsigned long n = atomic_fetch_add_explicit(&deferred_now, 1, memory_order_relaxed) + 1;
@@ -57,7 +207,10 @@ void lb_call_rcu(struct lb_rcu_head *head, void (*func)(struct lb_rcu_head *))
 		;
 	LB_COUNT(LB_C_DEFER_FREE);
 	head->func = func;
-	rcu_impl_call(head);
+	if (lb_gp_latency_ns)
+		gp_queue(head);
+	else
+		rcu_impl_call(head);
 }
 
 uint64_t lb_rcu_deferred_outstanding(void)

@@ -142,7 +142,7 @@ void rcu_impl_call(struct lb_rcu_head *head)
 	pthread_mutex_unlock(&cb_mutex);
 }
 
-void lb_rcu_barrier(void)
+void rcu_impl_barrier(void)
 {
 	pthread_mutex_lock(&cb_mutex);
 	uint64_t target = cb_queued;

@@ -35,7 +35,7 @@ void rcu_impl_call(struct lb_rcu_head *head)
 	urcu_memb_call_rcu(&head->urcu, urcu_trampoline);
 }
 
-void lb_rcu_barrier(void)
+void rcu_impl_barrier(void)
 {
 	urcu_memb_barrier();
 }

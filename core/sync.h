@@ -272,6 +272,9 @@ struct lb_rcu_head {
 	struct rcu_head urcu;
 #endif
 	void (*func)(struct lb_rcu_head *head);
+	/* --gp-latency: the per-CPU callback queue's link and due time. */
+	struct lb_rcu_head *gp_next;
+	uint64_t gp_due_ns;
 };
 
 void lb_rcu_register_thread(void);
@@ -346,8 +349,15 @@ void lb_call_rcu(struct lb_rcu_head *head, void (*func)(struct lb_rcu_head *));
  * thread, outside any read section. */
 void lb_rcu_barrier(void);
 /* Emulated grace-period latency in ns added to each synchronize (kernel
- * grace periods take milliseconds; liburcu's take microseconds). */
+ * grace periods take milliseconds; liburcu's take microseconds). When set,
+ * lb_call_rcu callbacks (kfree_rcu / call_rcu) are delayed as long too:
+ * they queue on the calling CPU and run there, on a callback thread pinned
+ * to that CPU, once their due time has passed and a real grace period has
+ * elapsed (as the kernel runs callbacks per CPU, in softirq or rcuc). */
 extern uint64_t lb_gp_latency_ns;
+/* Callbacks run so far per CPU under --gp-latency (0 for other CPUs). */
+uint64_t lb_rcu_callbacks_on_cpu(unsigned cpu);
+unsigned lb_rcu_callback_cpus(void);
 /* Outstanding deferred callbacks (queued, not yet run) and the peak. */
 uint64_t lb_rcu_deferred_outstanding(void);
 uint64_t lb_rcu_deferred_peak(void);

@@ -289,6 +289,27 @@ static void test_selftest(const struct era *e, bool y2024)
 	fx_fini(&f);
 }
 
+/* MOVALL 0 -> 1 on three vCPUs (events round-robin): the fixed command
+ * (v6.8, and v6.10 as in stable kernels) moves only vCPU 0's LPIs; the
+ * released v6.10 variant moves vCPU 2's as well. */
+static void test_movall(const struct era *e, bool bug)
+{
+	struct fx f;
+	if (!fx_init(&f, e, 3, 6, false))
+		return fx_fini(&f);
+	f.vm->movall_all = bug;
+	CHECK(its_cmd_movall(&f.vm->its[0], 0, 1) == 0);
+	for (unsigned ev = 0; ev < 6; ev++) {
+		struct lb_irq *irq = store_get(f.store, LB_INTID_BASE + ev);
+		unsigned was = ev % 3, want = was == 0 ? 1 : (bug ? 1 : was);
+		CHECKF(irq && irq->target_vcpu == &f.vm->vcpus[want], "%s movall bug=%d ev %u",
+		       e->name, bug, ev);
+		if (irq)
+			store_put(f.store, irq);
+	}
+	fx_fini(&f);
+}
+
 /* Mutual exclusion of the queued (MCS) kind under concurrency: plain
  * increments under the lock, nested with a second lock. */
 static struct lb_lock qa, qb;
@@ -344,6 +365,8 @@ int main(void)
 		test_sort(e);
 		test_selftest(e, true);
 		test_selftest(e, false);
+		test_movall(e, false);
+		test_movall(e, true);
 	}
 	test_queued_lock();
 	lb_rcu_barrier();

@@ -175,6 +175,7 @@ int its_vm_create(const struct its_vm_cfg *cfg, struct its_vm **out)
 	vm->nr_its = cfg->nr_its;
 	vm->nr_lrs = cfg->nr_lrs ? cfg->nr_lrs : ITS_DEFAULT_LRS;
 	vm->guest_acks = !cfg->no_guest_acks;
+	vm->movall_all = cfg->movall_all;
 	m->vcpus_raw = lb_zalloc(LB_MEM_ITS, its_vcpus_bytes(vm->nr_vcpus));
 	vm->its = lb_zalloc(LB_MEM_ITS, (size_t)vm->nr_its * sizeof(*vm->its));
 	vm->prop = lb_zalloc(LB_MEM_ITS, LB_NR_LPI_SPACE);

@@ -151,6 +151,7 @@ struct its_vm {
 	struct its_bus bus;
 	unsigned nr_lrs;  /* list registers per vCPU (1..ITS_MAX_LRS) */
 	bool guest_acks;  /* the guest acks and EOIs what it receives */
+	bool movall_all;  /* MOVALL as released in v6.10: retargets every LPI */
 	const struct cache_ops *cache_ops;
 	struct cache *shared_cache; /* VM-wide designs; NULL otherwise */
 	unsigned nr_vcpus, nr_its;
@@ -168,6 +169,7 @@ struct its_vm_cfg {
 	unsigned nr_its;   /* 1..64 */
 	unsigned nr_lrs;   /* 0: ITS_DEFAULT_LRS */
 	bool no_guest_acks; /* --selftest=2024: the guest never unmasks */
+	bool movall_all;    /* the released v6.10 MOVALL bug (see its_cmd.c) */
 };
 
 /* Builds a VM with empty ITS tables, every ITS enabled, every LPI enabled at

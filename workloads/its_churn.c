@@ -64,6 +64,17 @@ static int churn_set_rate(const char *arg)
 	return opt_parse_u64("cmd-rate", arg, 0, 10000000, &churn_opt.rate);
 }
 
+static int churn_set_movall(const char *arg)
+{
+	if (strcmp(arg, "fixed") == 0)
+		lpistress_opt.movall_all = false;
+	else if (strcmp(arg, "v6.10-bug") == 0)
+		lpistress_opt.movall_all = true;
+	else
+		return opt_error("movall", "expected fixed or v6.10-bug, got '%s'", arg);
+	return 0;
+}
+
 static const struct bench_opt its_churn_opts[] = {
     LPISTRESS_OPTS,
     GETMODE_OPTS,
@@ -71,6 +82,9 @@ static const struct bench_opt its_churn_opts[] = {
      "command sequences and weights: discard-mapti, movi, mapd, invall, movall, inv, mapc, "
      "ctlr (default " CHURN_DEFAULT_MIX ")",
      churn_set_mix, NULL},
+    {"movall", 0, true, "fixed|v6.10-bug",
+     "MOVALL moves the LPIs on the source vCPU (default), or every LPI as v6.10 was released",
+     churn_set_movall, NULL},
     {"cmd-rate", 0, true, "N", "command sequences per second, 0 = back to back (default 1000)",
      churn_set_rate, NULL},
     {0},
@@ -91,6 +105,7 @@ static unsigned churn_planned_threads(void)
 static void churn_write_params(struct json *js)
 {
 	lpistress_write_params(js);
+	json_str(js, "movall", lpistress_opt.movall_all ? "v6.10-bug" : "fixed");
 	json_str(js, "cmd_mix", churn_opt.mix_text);
 	json_u64(js, "cmd_rate", churn_opt.rate);
 }

@@ -300,7 +300,8 @@ int lpistress_setup(struct wl_ctx *ctx, unsigned extra_threads)
 				.nr_vcpus = st->layout.nr_vcpus,
 				.nr_its = st->layout.nr_its,
 				.nr_lrs = (unsigned)o->lrs,
-				.no_guest_acks = o->selftest_2024};
+				.no_guest_acks = o->selftest_2024,
+				.movall_all = o->movall_all};
 	int rc = st->inj_raw ? its_vm_create(&vc, &st->vm) : -ENOMEM;
 	if (st->inj_raw) {
 		/* Aligned below; mark every pipe absent first for the free path. */

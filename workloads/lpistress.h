@@ -45,6 +45,7 @@ enum lpistress_guest_spin { LPISTRESS_SPIN_AUTO, LPISTRESS_SPIN_SPIN, LPISTRESS_
 struct lpistress_opts {
 	uint64_t vcpus, devices, events, iterations, nr_its, inject_cost_ns, lrs;
 	bool selftest_2024; /* --selftest=2024: all collections on vCPU 0, no acks */
+	bool movall_all;    /* its-churn --movall=v6.10-bug */
 	enum lpistress_syscall syscall;
 	enum lpistress_guest_spin guest_spin;
 	const char *cache; /* --cache, or NULL: per --kernel, else xa */
