@@ -114,6 +114,7 @@ struct lpistress_injector {
 	char *drain;	  /* read buffer for draining the pipe */
 	uint64_t drains;  /* reads that emptied the pipe */
 	uint64_t first_ns, done_ns; /* this injector's first op and completion */
+	uint64_t cpu0_ns, cpu_ns;   /* thread CPU time at the first op; used until done */
 	bool done;
 	struct its_inject_stats st;
 } lb_cacheline_aligned;
