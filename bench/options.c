@@ -214,9 +214,9 @@ static int set_alloc(const char *arg)
 static int set_lock(const char *arg)
 {
 	if (lb_lock_kind_set(arg))
-		return opt_error("lock",
-				 "expected auto, queued, spin, ticket, spin-yield or mutex, got '%s'",
-				 arg);
+		return opt_error(
+		    "lock", "expected auto, queued, spin, ticket, spin-yield or mutex, got '%s'",
+		    arg);
 	return 0;
 }
 

@@ -504,7 +504,8 @@ static void print_counters(FILE *o, const struct run_result *res)
 			cval(a, sizeof(a), res, LB_C_GP_WAIT), w,
 			cval(b, sizeof(b), res, LB_C_DEFER_FREE));
 		if (lb_gp_latency_ns) {
-			fprintf(o, "   deferred callbacks run per CPU (--gp-latency, process total):");
+			fprintf(o,
+				"   deferred callbacks run per CPU (--gp-latency, process total):");
 			for (unsigned i = 0; i < lb_rcu_callback_cpus(); i++)
 				fprintf(o, " %" PRIu64, lb_rcu_callbacks_on_cpu(i));
 			fprintf(o, "\n");
@@ -575,8 +576,7 @@ static void print_summary(struct run_result *res, struct bench_run *r, const str
 	if (res->threads > m->cpus_online)
 		fprintf(o, "   oversubscribed: %u threads on %u CPUs\n", res->threads,
 			m->cpus_online);
-	fprintf(o, "   lock: %s (%s)\n", lb_lock_kind_name(lb_lock_default_kind),
-		lb_lock_choice());
+	fprintf(o, "   lock: %s (%s)\n", lb_lock_kind_name(lb_lock_default_kind), lb_lock_choice());
 	fprintf(o, "   %.3f Mops/s total in %.3f s; %.1f ns/op per thread\n",
 		res->ops_per_sec / 1e6, res->elapsed_s, res->ns_per_op);
 	if (x && res->nr_timed)
@@ -797,8 +797,7 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 
 	struct store_cfg scfg = {.expected_lpis = wl->expected_lpis ? wl->expected_lpis() : 0};
 	/* --lock=auto: decided per run, before any lock is created. */
-	lb_lock_resolve_auto(wl->planned_threads ? wl->planned_threads() : threads,
-			     m->cpus_online);
+	lb_lock_resolve_auto(wl->planned_threads ? wl->planned_threads() : threads, m->cpus_online);
 	faults_setup_begin();
 	r.ctx.store = backend->create(&scfg);
 	if (!r.ctx.store) {

@@ -22,18 +22,14 @@ enum lb_rwlock_kind lb_rwlock_default_kind = LB_RWLOCK_CK;
 #define LB_SPIN_YIELD_SPINS 128
 
 static const char *const lock_names[LB_LOCK_NR] = {
-    [LB_LOCK_SPIN] = "spin",
-    [LB_LOCK_TICKET] = "ticket",
-    [LB_LOCK_SPIN_YIELD] = "spin-yield",
-    [LB_LOCK_MUTEX] = "mutex",
-    [LB_LOCK_QUEUED] = "queued",
+    [LB_LOCK_SPIN] = "spin",   [LB_LOCK_TICKET] = "ticket", [LB_LOCK_SPIN_YIELD] = "spin-yield",
+    [LB_LOCK_MUTEX] = "mutex", [LB_LOCK_QUEUED] = "queued",
 };
 
 static const char *const class_names[LB_LC_NR] = {
-    [LB_LC_OTHER] = "other",	       [LB_LC_LPI_LIST] = "lpi_list_lock",
-    [LB_LC_XA] = "xa_lock",	       [LB_LC_IRQ] = "irq_lock",
-    [LB_LC_AP_LIST] = "ap_list_lock", [LB_LC_ITS] = "its_lock",
-    [LB_LC_CMD] = "cmd_lock",	       [LB_LC_CACHE] = "cache_lock",
+    [LB_LC_OTHER] = "other",  [LB_LC_LPI_LIST] = "lpi_list_lock", [LB_LC_XA] = "xa_lock",
+    [LB_LC_IRQ] = "irq_lock", [LB_LC_AP_LIST] = "ap_list_lock",	  [LB_LC_ITS] = "its_lock",
+    [LB_LC_CMD] = "cmd_lock", [LB_LC_CACHE] = "cache_lock",
 };
 _Static_assert(LB_LC_NR <= LB_LOCK_CLASSES, "counters.h: LB_LOCK_CLASSES too small");
 
@@ -176,9 +172,8 @@ static void mcs_unlock(struct lb_lock *l)
 	struct lb_mcs_node *next = atomic_load_explicit(&n->next, memory_order_acquire);
 	if (!next) {
 		struct lb_mcs_node *me = n;
-		if (atomic_compare_exchange_strong_explicit(&l->u.tail, &me, NULL,
-							    memory_order_release,
-							    memory_order_relaxed)) {
+		if (atomic_compare_exchange_strong_explicit(
+			&l->u.tail, &me, NULL, memory_order_release, memory_order_relaxed)) {
 			n->lock = NULL;
 			return;
 		}

@@ -47,7 +47,7 @@ struct cache_lru {
 	struct lb_lock own;   /* the cache's lock when the store has none to share */
 	struct lb_lock *lock; /* &own, or the store's global lock (v6.8) */
 	bool shared;	      /* lock is the store's: drop references with put_locked */
-	struct lb_list head; /* MRU first, free entries last */
+	struct lb_list head;  /* MRU first, free entries last */
 	struct lru_entry *entries;
 	unsigned nr;
 	uint64_t inserts, evictions, invalidated; /* under lock */

@@ -52,7 +52,7 @@ struct cache_ops;
  * The run loop's state (its_vcpu.c): KVM's vcpu->mode and vcpu->requests,
  * and the list registers of a GICv3 CPU interface. */
 enum lb_vcpu_mode { VCPU_OUTSIDE_GUEST, VCPU_IN_GUEST, VCPU_EXITING_GUEST };
-#define VCPU_REQ_IRQ_PENDING 1u /* KVM_REQ_IRQ_PENDING */
+#define VCPU_REQ_IRQ_PENDING 1u	 /* KVM_REQ_IRQ_PENDING */
 #define ITS_MAX_LRS	     16u /* ICH_VTR_EL2.ListRegs allows up to 16 */
 #define ITS_DEFAULT_LRS	     4u	 /* Neoverse N1/V1/N2 implement 4 */
 
@@ -149,9 +149,9 @@ struct its_bus {
 struct its_vm {
 	struct store *store;
 	struct its_bus bus;
-	unsigned nr_lrs;  /* list registers per vCPU (1..ITS_MAX_LRS) */
-	bool guest_acks;  /* the guest acks and EOIs what it receives */
-	bool movall_all;  /* MOVALL as released in v6.10: retargets every LPI */
+	unsigned nr_lrs; /* list registers per vCPU (1..ITS_MAX_LRS) */
+	bool guest_acks; /* the guest acks and EOIs what it receives */
+	bool movall_all; /* MOVALL as released in v6.10: retargets every LPI */
 	const struct cache_ops *cache_ops;
 	struct cache *shared_cache; /* VM-wide designs; NULL otherwise */
 	unsigned nr_vcpus, nr_its;
@@ -165,9 +165,9 @@ struct its_vm {
 struct its_vm_cfg {
 	struct store *store;
 	const struct cache_ops *cache;
-	unsigned nr_vcpus; /* 1..4096 */
-	unsigned nr_its;   /* 1..64 */
-	unsigned nr_lrs;   /* 0: ITS_DEFAULT_LRS */
+	unsigned nr_vcpus;  /* 1..4096 */
+	unsigned nr_its;    /* 1..64 */
+	unsigned nr_lrs;    /* 0: ITS_DEFAULT_LRS */
 	bool no_guest_acks; /* --selftest=2024: the guest never unmasks */
 	bool movall_all;    /* the released v6.10 MOVALL bug (see its_cmd.c) */
 };

@@ -45,7 +45,8 @@ static _Thread_local atomic_ulong srcu_lock_count[2], srcu_unlock_count[2];
 
 static unsigned srcu_read_lock_model(void)
 {
-	unsigned idx = (unsigned)(atomic_load_explicit(&bus_srcu.srcu_idx, memory_order_relaxed) & 1);
+	unsigned idx =
+	    (unsigned)(atomic_load_explicit(&bus_srcu.srcu_idx, memory_order_relaxed) & 1);
 	atomic_fetch_add_explicit(&srcu_lock_count[idx], 1, memory_order_seq_cst);
 	return idx;
 }
@@ -84,8 +85,8 @@ int its_bus_build(struct its_vm *vm)
 		d[k++] = (struct its_bus_dev){vm->its[i].doorbell & ~(BUS_ITS_LEN - 1), BUS_ITS_LEN,
 					      &vm->its[i]};
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		d[k++] = (struct its_bus_dev){BUS_GICR_BASE + i * BUS_GICR_FRAME, BUS_GICR_FRAME,
-					      NULL};
+		d[k++] =
+		    (struct its_bus_dev){BUS_GICR_BASE + i * BUS_GICR_FRAME, BUS_GICR_FRAME, NULL};
 	qsort(d, n, sizeof(*d), bus_sort_cmp); /* kvm_io_bus_register_dev keeps it sorted */
 	vm->bus.nr = n;
 	vm->bus.devs = d;

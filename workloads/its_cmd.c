@@ -296,7 +296,8 @@ static int its_movall_one(struct lb_irq *irq, void *arg)
 
 static int its_movall_locked(struct its *its, unsigned from_id, unsigned to_id)
 {
-	struct its_movall_arg a = {its_vcpu(its, from_id), its_vcpu(its, to_id), its->vm->movall_all};
+	struct its_movall_arg a = {its_vcpu(its, from_id), its_vcpu(its, to_id),
+				   its->vm->movall_all};
 	if (!a.from || !a.to)
 		return -EINVAL;
 	if (a.from == a.to)

@@ -159,7 +159,8 @@ static void vcpu_sort_ap_list(struct lb_vcpu *vcpu, size_t n)
 	struct lb_irq **v = vcpu->sort_buf, **tmp = v + n;
 	size_t k = 0;
 	struct lb_list *pos;
-	lb_list_for_each(pos, &vcpu->ap_list_head) v[k++] = lb_list_entry(pos, struct lb_irq, ap_list);
+	lb_list_for_each(pos, &vcpu->ap_list_head) v[k++] =
+	    lb_list_entry(pos, struct lb_irq, ap_list);
 	vcpu_merge_sort(v, tmp, k);
 	lb_list_init(&vcpu->ap_list_head);
 	for (size_t i = 0; i < k; i++)
@@ -327,8 +328,7 @@ static bool vcpu_guest_exit_due(struct lb_vcpu *vcpu)
 #endif
 }
 
-void its_vcpu_run_once(struct its_vm *vm, struct lb_vcpu *vcpu, const atomic_bool *stop,
-		       bool yield)
+void its_vcpu_run_once(struct its_vm *vm, struct lb_vcpu *vcpu, const atomic_bool *stop, bool yield)
 {
 	if (atomic_load_explicit(stop, memory_order_relaxed)) {
 		/* The run is over (KVM_RUN returned): wait to be stopped. */

@@ -241,8 +241,9 @@ void lpistress_write_params(struct json *js)
 		json_null(js, "kernel");
 	json_u64(js, "inject_cost_ns", o->inject_cost_ns);
 	json_str(js, "inject_syscall", lpistress_syscall_desc());
-	json_str(js, "kick", "request bit + cmpxchg of the vCPU mode; IPI = pthread_kill(SIGUSR2) "
-			     "when it was in guest mode");
+	json_str(js, "kick",
+		 "request bit + cmpxchg of the vCPU mode; IPI = pthread_kill(SIGUSR2) "
+		 "when it was in guest mode");
 	json_u64(js, "lrs", o->lrs);
 	json_str(js, "selftest", o->selftest_2024 ? "2024" : "fixed");
 	json_double(js, "min_duration_s",
@@ -305,8 +306,8 @@ int lpistress_setup(struct wl_ctx *ctx, unsigned extra_threads)
 	int rc = st->inj_raw ? its_vm_create(&vc, &st->vm) : -ENOMEM;
 	if (st->inj_raw) {
 		/* Aligned below; mark every pipe absent first for the free path. */
-		uintptr_t q = ((uintptr_t)st->inj_raw + LB_CACHELINE - 1) &
-			      ~(uintptr_t)(LB_CACHELINE - 1);
+		uintptr_t q =
+		    ((uintptr_t)st->inj_raw + LB_CACHELINE - 1) & ~(uintptr_t)(LB_CACHELINE - 1);
 		st->inj = (struct lpistress_injector *)q;
 		for (unsigned d = 0; d < st->nr_inj; d++)
 			st->inj[d].pipe_fd[0] = st->inj[d].pipe_fd[1] = -1;
@@ -616,10 +617,11 @@ void lpistress_report(struct wl_ctx *ctx, struct wl_report *rep)
 	if (rep->out) {
 		fprintf(rep->out, "Rate: %.2f LPIs/sec\n", rate);
 		if (short_run)
-			fprintf(rep->out,
-				"   SHORT RUN: %.1f ms, under ten scheduler ticks: the rate measures "
-				"the scheduler (raise -i or --duration)\n",
-				rep->elapsed_s * 1e3);
+			fprintf(
+			    rep->out,
+			    "   SHORT RUN: %.1f ms, under ten scheduler ticks: the rate measures "
+			    "the scheduler (raise -i or --duration)\n",
+			    rep->elapsed_s * 1e3);
 		fprintf(rep->out,
 			"   per injection: %.0f ns injector CPU (%.0f ns all threads), %.2f lock "
 			"acquisitions, %.2f kicks, %.3f IPIs, %.2f doorbell lookups\n",

@@ -110,9 +110,9 @@ struct lpistress_injector {
 	uint32_t devid;
 	uint32_t next_event;
 	uint64_t iter, injections, passes;
-	int pipe_fd[2];	  /* the syscall's sink; -1: none */
-	char *drain;	  /* read buffer for draining the pipe */
-	uint64_t drains;  /* reads that emptied the pipe */
+	int pipe_fd[2];		    /* the syscall's sink; -1: none */
+	char *drain;		    /* read buffer for draining the pipe */
+	uint64_t drains;	    /* reads that emptied the pipe */
 	uint64_t first_ns, done_ns; /* this injector's first op and completion */
 	uint64_t cpu0_ns, cpu_ns;   /* thread CPU time at the first op; used until done */
 	bool done;
@@ -131,9 +131,9 @@ struct lpistress_state {
 	bool oversubscribed;
 	bool guest_yield;
 	double min_duration_s;
-	atomic_bool stop;	   /* every injector done: guests leave guest mode */
+	atomic_bool stop; /* every injector done: guests leave guest mode */
 	atomic_uint injectors_done;
-	atomic_uint_fast64_t start_ns; /* the first injection of the run */
+	atomic_uint_fast64_t start_ns;	   /* the first injection of the run */
 	uint64_t cpu_start_ns, cpu_end_ns; /* process CPU time at both ends */
 	/* Per role, summed at thread exit (under sum_lock). */
 	pthread_mutex_t sum_lock;
