@@ -468,8 +468,8 @@ static void warn_oversubscribed(unsigned threads, const struct manifest *m)
 		"lpibench: warning: %u threads on %u CPUs: oversubscribed. The kernel's LPI "
 		"locks are raw spinlocks whose holders are never preempted; here a preempted "
 		"holder makes waiters burn time slices, so spinning locks measure the scheduler "
-		"as much as the design (see --lock=spin-yield|mutex).\n",
-		threads, m->cpus_online);
+		"as much as the design. Lock: %s (%s).\n",
+		threads, m->cpus_online, lb_lock_kind_name(lb_lock_default_kind), lb_lock_choice());
 }
 
 /* A counter for the summary: its value, or "-" when absent. */
