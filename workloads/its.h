@@ -74,8 +74,9 @@ struct lb_vcpu {
 	unsigned used_lrs;
 	struct lb_irq **sort_buf; /* vgic_sort_ap_list's scratch */
 	size_t sort_cap;
-	uint64_t migrated; /* moved to another vCPU's list by a prune (counted in
-			    * this one's drained and the other's queued) */
+	uint64_t migrated;	    /* moved to another vCPU's list by a prune (counted in
+				     * this one's drained and the other's queued) */
+	uint64_t exit_ns, flush_ns; /* time in sync (fold + prune) and flush */
 	uint64_t exits, kick_exits, tick_exits, aborted_entries, acks, delivered, sorts;
 	struct lb_lock ap_list_lock; /* kernel: raw spinlock */
 	struct lb_list ap_list_head; /* irqs via irq->ap_list, under ap_list_lock */
@@ -219,9 +220,15 @@ struct its_inject_stats {
 /* What the calling thread did in the model since the last take: kicks
  * (every vgic_queue_irq_unlock with a target), IPIs sent (kicks that found
  * the vCPU in guest mode), doorbell lookups (SRCU + kvm_io_bus_get_dev). */
+enum its_stage { ITS_ST_DOORBELL, ITS_ST_CACHE, ITS_ST_QUEUE, ITS_ST_KICK, ITS_ST_PUT, ITS_ST_NR };
 struct its_thread_stats {
 	uint64_t kicks, ipis, doorbell_lookups;
+	/* Sampled stage times of its_inject (ref path): set `sample` before one
+	 * injection to time its stages (queue includes the kick, timed apart). */
+	bool sample;
+	uint64_t sampled, stage_ns[ITS_ST_NR];
 };
+uint64_t its_clock_ns(void);
 extern _Thread_local struct its_thread_stats its_tls;
 
 /* kvm_io_bus_get_dev for an ITS doorbell, inside an SRCU-like read section

@@ -24,11 +24,19 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "../core/alloc.h"
 #include "its_impl.h"
 
 _Thread_local struct its_thread_stats its_tls;
+
+uint64_t its_clock_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 /* Guest-physical layout of a GICv3 VM (distributor, ITS frames, then one
  * 128 KiB redistributor per vCPU); only the order and count matter. */

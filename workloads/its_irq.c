@@ -212,23 +212,42 @@ enum its_inject_result its_inject(struct its *its, uint32_t devid, uint32_t even
 				  struct its_inject_stats *st)
 {
 	enum its_inject_result r;
-	if (!its_find_for_lookup(&its)) {
+	bool smp = its_tls.sample;
+	uint64_t t0 = smp ? its_clock_ns() : 0;
+#define ITS_STAGE(s)                                                                               \
+	do {                                                                                       \
+		if (smp) {                                                                         \
+			uint64_t t1 = its_clock_ns();                                              \
+			its_tls.stage_ns[s] += t1 - t0;                                            \
+			t0 = t1;                                                                   \
+		}                                                                                  \
+	} while (0)
+	bool found = its_find_for_lookup(&its);
+	ITS_STAGE(ITS_ST_DOORBELL);
+	if (!found) {
 		st->result[ITS_INJ_UNMAPPED]++;
 		return ITS_INJ_UNMAPPED;
 	}
 	struct cache *c = its->cache;
 	struct lb_irq *irq = c->ops->lookup(c, its, devid, eventid);
 	if (irq) {
+		ITS_STAGE(ITS_ST_CACHE);
 		st->hits++;
 		LB_COUNT(LB_C_CACHE_HIT);
 		irq_check(irq);
 		lb_lock(&irq->irq_lock);
 		irq->pending_latch = true;
 		r = its_queue_irq_unlock(irq);
+		ITS_STAGE(ITS_ST_QUEUE);
 		store_put(its->vm->store, irq);
+		ITS_STAGE(ITS_ST_PUT);
 	} else {
 		r = its_inject_miss(its, devid, eventid, st);
+		ITS_STAGE(ITS_ST_CACHE); /* a miss: lookup, tables, insert, queue */
 	}
+#undef ITS_STAGE
+	if (smp)
+		its_tls.sampled++;
 	st->result[r]++;
 	return r;
 }

@@ -79,6 +79,7 @@ void its_vcpu_attach(struct lb_vcpu *vcpu)
 
 void its_vcpu_kick(struct lb_vcpu *vcpu)
 {
+	uint64_t t0 = its_tls.sample ? its_clock_ns() : 0;
 	its_tls.kicks++;
 	/* kvm_make_request: the request bit, after the state it announces. */
 	atomic_fetch_or_explicit(&vcpu->requests, VCPU_REQ_IRQ_PENDING, memory_order_release);
@@ -91,6 +92,8 @@ void its_vcpu_kick(struct lb_vcpu *vcpu)
 		its_tls.ipis++;
 		pthread_kill(vcpu->thread, ITS_IPI_SIGNAL);
 	}
+	if (its_tls.sample)
+		its_tls.stage_ns[ITS_ST_KICK] += its_clock_ns() - t0;
 }
 
 static uint64_t its_now_ns(void)
@@ -336,14 +339,18 @@ void its_vcpu_run_once(struct its_vm *vm, struct lb_vcpu *vcpu, const atomic_boo
 		return;
 	}
 	atomic_fetch_and_explicit(&vcpu->requests, ~VCPU_REQ_IRQ_PENDING, memory_order_acquire);
+	uint64_t t0 = its_now_ns();
 	its_vcpu_flush(vm, vcpu);
+	vcpu->flush_ns += its_now_ns() - t0;
 	its_ipi_seen = 0; /* an IPI of an earlier entry, delivered late */
 	atomic_store_explicit(&vcpu->mode, VCPU_IN_GUEST, memory_order_seq_cst);
 	if (atomic_load_explicit(&vcpu->requests, memory_order_seq_cst)) {
 		/* kvm_vcpu_exit_request: a kick came in between: do not enter. */
 		atomic_store_explicit(&vcpu->mode, VCPU_OUTSIDE_GUEST, memory_order_release);
 		vcpu->aborted_entries++;
+		t0 = its_now_ns();
 		its_vcpu_sync(vm, vcpu);
+		vcpu->exit_ns += its_now_ns() - t0;
 		return;
 	}
 	if (vm->guest_acks)
@@ -369,5 +376,7 @@ void its_vcpu_run_once(struct its_vm *vm, struct lb_vcpu *vcpu, const atomic_boo
 	}
 	atomic_store_explicit(&vcpu->mode, VCPU_OUTSIDE_GUEST, memory_order_release);
 	vcpu->exits++;
+	t0 = its_now_ns();
 	its_vcpu_sync(vm, vcpu);
+	vcpu->exit_ns += its_now_ns() - t0;
 }

@@ -378,6 +378,9 @@ static void its_stats_add(struct its_thread_stats *d, const struct its_thread_st
 	d->kicks += s->kicks;
 	d->ipis += s->ipis;
 	d->doorbell_lookups += s->doorbell_lookups;
+	d->sampled += s->sampled;
+	for (int i = 0; i < ITS_ST_NR; i++)
+		d->stage_ns[i] += s->stage_ns[i];
 }
 
 void lpistress_thread_exit(struct wl_ctx *ctx, struct wl_worker *w)
@@ -450,14 +453,23 @@ int lpistress_inject_op(struct wl_ctx *ctx, struct wl_worker *w)
 		if (atomic_compare_exchange_strong(&st->start_ns, &none, in->first_ns))
 			st->cpu_start_ns = lpistress_cpu_ns();
 	}
+	/* One injection in 256 has its stages timed (the per-injection cost
+	 * breakdown); the others pay nothing for it. */
+	bool smp = (in->injections & 255) == 0;
+	uint64_t ts = smp ? lpistress_now_ns() : 0;
 	if (in->pipe_fd[1] >= 0)
 		lpistress_syscall(in, in->next_event);
+	if (smp) {
+		in->syscall_ns += lpistress_now_ns() - ts;
+		its_tls.sample = true;
+	}
 	if (lpistress_opt.inject_cost_ns)
 		lpistress_spin_ns(lpistress_opt.inject_cost_ns);
 	if (getmode == GETMODE_RCU)
 		its_inject_rcu(in->its, in->devid, in->next_event, &in->st);
 	else
 		its_inject(in->its, in->devid, in->next_event, &in->st);
+	its_tls.sample = false;
 	in->injections++;
 	if (++in->next_event == st->layout.nr_events) {
 		in->next_event = 0;
@@ -497,7 +509,7 @@ struct lpistress_totals {
 	struct cache_stats cache;
 	uint64_t cmds[ITS_CMD_NR], cmd_errors;
 	uint64_t first_ns, last_ns; /* earliest first injection, latest completion */
-	uint64_t passes, drains, inj_cpu_ns;
+	uint64_t passes, drains, inj_cpu_ns, syscall_ns, exit_ns, flush_ns;
 	uint64_t exits, kick_exits, tick_exits, aborted, acks, delivered, sorts;
 	bool all_done;
 };
@@ -516,6 +528,7 @@ static void lpistress_sum(struct lpistress_state *st, struct lpistress_totals *t
 		t->all_done &= in->done;
 		t->passes += in->passes;
 		t->inj_cpu_ns += in->cpu_ns;
+		t->syscall_ns += in->syscall_ns;
 		t->drains += in->drains;
 		if (in->first_ns && (!t->first_ns || in->first_ns < t->first_ns))
 			t->first_ns = in->first_ns;
@@ -533,6 +546,8 @@ static void lpistress_sum(struct lpistress_state *st, struct lpistress_totals *t
 		t->acks += c->acks;
 		t->delivered += c->delivered;
 		t->sorts += c->sorts;
+		t->exit_ns += c->exit_ns;
+		t->flush_ns += c->flush_ns;
 	}
 	for (unsigned i = 0; i < vm->nr_its; i++) {
 		for (int c = 0; c < ITS_CMD_NR; c++)
@@ -609,6 +624,15 @@ void lpistress_report(struct wl_ctx *ctx, struct wl_report *rep)
 			    ? (double)(st->cpu_end_ns - st->cpu_start_ns) / inj
 			    : 0;
 	double inj_cpu_ns = (double)t.inj_cpu_ns / inj;
+	/* Sampled stage means (wall time of that stage in one injection). */
+	const struct its_thread_stats *is = &st->inj_its;
+	double ns_s = is->sampled ? (double)is->sampled : 1;
+	double stage[ITS_ST_NR];
+	for (int i = 0; i < ITS_ST_NR; i++)
+		stage[i] = (double)is->stage_ns[i] / ns_s;
+	stage[ITS_ST_QUEUE] -= stage[ITS_ST_KICK]; /* the kick is inside the queue call */
+	double syscall_ns = (double)t.syscall_ns / ns_s;
+	double exit_per_lpi = (double)(t.exit_ns + t.flush_ns) / inj;
 	uint64_t inj_acq = 0, vcpu_acq = 0;
 	for (int c = 0; c < LB_LC_NR; c++) {
 		inj_acq += st->inj_counters.lock_class[c];
@@ -634,6 +658,13 @@ void lpistress_report(struct wl_ctx *ctx, struct wl_report *rep)
 			"\n",
 			t.exits, t.kick_exits, t.tick_exits, t.aborted, (double)vcpu_acq / exits,
 			t.delivered, t.acks, t.sorts, t.passes);
+		fprintf(
+		    rep->out,
+		    "   stages per injection (1 in 256 timed, %" PRIu64
+		    " samples): syscall %.0f ns, doorbell %.0f, cache %.0f, queue %.0f, kick %.0f, "
+		    "put %.0f; vCPU flush+exit handling %.0f ns per LPI\n",
+		    is->sampled, syscall_ns, stage[ITS_ST_DOORBELL], stage[ITS_ST_CACHE],
+		    stage[ITS_ST_QUEUE], stage[ITS_ST_KICK], stage[ITS_ST_PUT], exit_per_lpi);
 		fprintf(rep->out, "   lock acquisitions per injection / per exit:");
 		for (int c = 0; c < LB_LC_NR; c++)
 			if (st->inj_counters.lock_class[c] || st->vcpu_counters.lock_class[c])
@@ -670,6 +701,16 @@ void lpistress_report(struct wl_ctx *ctx, struct wl_report *rep)
 		json_double(js, "injector_cpu_ns_per_injection", inj_cpu_ns);
 		json_double(js, "lock_acquisitions_per_injection", (double)inj_acq / inj);
 		json_double(js, "lock_acquisitions_per_exit", (double)vcpu_acq / exits);
+		json_obj_begin(js, "stage_ns_per_injection");
+		json_u64(js, "samples", is->sampled);
+		json_double(js, "syscall", syscall_ns);
+		json_double(js, "doorbell", stage[ITS_ST_DOORBELL]);
+		json_double(js, "cache", stage[ITS_ST_CACHE]);
+		json_double(js, "queue", stage[ITS_ST_QUEUE]);
+		json_double(js, "kick", stage[ITS_ST_KICK]);
+		json_double(js, "put", stage[ITS_ST_PUT]);
+		json_double(js, "vcpu_exit_per_lpi", exit_per_lpi);
+		json_obj_end(js);
 		json_obj_begin(js, "lock_classes_per_injection");
 		for (int c = 0; c < LB_LC_NR; c++)
 			json_double(js, lb_lock_class_name((enum lb_lock_class)c),

@@ -113,6 +113,7 @@ struct lpistress_injector {
 	int pipe_fd[2];		    /* the syscall's sink; -1: none */
 	char *drain;		    /* read buffer for draining the pipe */
 	uint64_t drains;	    /* reads that emptied the pipe */
+	uint64_t syscall_ns;	    /* time in the syscall, sampled injections */
 	uint64_t first_ns, done_ns; /* this injector's first op and completion */
 	uint64_t cpu0_ns, cpu_ns;   /* thread CPU time at the first op; used until done */
 	bool done;
