@@ -59,5 +59,34 @@ PY
 		fi
 	done
 done
+# --lock=auto: queued when the threads fit the CPUs, spin-yield otherwise.
+# --gp-latency: call_rcu callbacks (usage-callrcu evictions) run on per-CPU
+# callback threads and are counted per CPU.
+for shape in "-v1 -d1" "-v2 -d2"; do
+	out="$tmp/auto-${shape// /}"
+	if ! ${LB_EMULATOR:+$LB_EMULATOR} "$bench" --workload=lpi-stress $shape -e17 -i20 \
+		--backend=xa --cache=usage-callrcu --gp-latency=1ms --duration=0.1 --out="$out" -q \
+		>"$tmp/stdout" 2>"$tmp/stderr"; then
+		echo "FAIL: lpi-stress $shape --gp-latency exited $?"
+		cat "$tmp/stderr"
+		fail=$((fail + 1))
+		continue
+	fi
+	if ! python3 - "$out" <<'PY'; then
+import glob, json, sys
+d = json.load(open(glob.glob(sys.argv[1] + "/*.json")[0]))
+threads, cpus = d["threads"], d["manifest"]["cpus"]
+want = "queued" if threads <= cpus else "spin-yield"
+assert d["params"]["lock"] == want, (threads, cpus, d["params"]["lock"])
+assert d["params"]["lock_choice"].startswith("auto"), d["params"]["lock_choice"]
+assert d["verified"] is True, d["verify_message"]
+per_cpu = d["rcu_callbacks_per_cpu"]
+assert len(per_cpu) >= 1 and sum(per_cpu) > 0, per_cpu
+assert d["counters"]["deferred_frees"] > 0, d["counters"]
+PY
+		echo "FAIL: lpi-stress $shape: lock choice or per-CPU callbacks"
+		fail=$((fail + 1))
+	fi
+done
 [ $fail -eq 0 ] && echo "test_its_stress: all passed"
 exit $((fail > 0))

@@ -131,6 +131,7 @@ struct lpistress_state {
 	unsigned cpus;
 	bool oversubscribed;
 	bool guest_yield;
+	double clock_ns; /* one its_clock_ns() read, measured at set-up */
 	double min_duration_s;
 	atomic_bool stop; /* every injector done: guests leave guest mode */
 	atomic_uint injectors_done;
