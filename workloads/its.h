@@ -227,6 +227,7 @@ struct its_thread_stats {
 	 * injection to time its stages (queue includes the kick, timed apart). */
 	bool sample;
 	uint64_t sampled, stage_ns[ITS_ST_NR];
+	uint32_t last_ns[ITS_ST_NR]; /* the last sampled injection's stages */
 };
 uint64_t its_clock_ns(void);
 extern _Thread_local struct its_thread_stats its_tls;

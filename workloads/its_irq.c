@@ -219,6 +219,7 @@ enum its_inject_result its_inject(struct its *its, uint32_t devid, uint32_t even
 		if (smp) {                                                                         \
 			uint64_t t1 = its_clock_ns();                                              \
 			its_tls.stage_ns[s] += t1 - t0;                                            \
+			its_tls.last_ns[s] = (uint32_t)(t1 - t0);                                  \
 			t0 = t1;                                                                   \
 		}                                                                                  \
 	} while (0)

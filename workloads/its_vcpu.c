@@ -92,8 +92,11 @@ void its_vcpu_kick(struct lb_vcpu *vcpu)
 		its_tls.ipis++;
 		pthread_kill(vcpu->thread, ITS_IPI_SIGNAL);
 	}
-	if (its_tls.sample)
-		its_tls.stage_ns[ITS_ST_KICK] += its_clock_ns() - t0;
+	if (its_tls.sample) {
+		uint64_t d = its_clock_ns() - t0;
+		its_tls.stage_ns[ITS_ST_KICK] += d;
+		its_tls.last_ns[ITS_ST_KICK] = (uint32_t)d;
+	}
 }
 
 static uint64_t its_now_ns(void)

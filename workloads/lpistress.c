@@ -30,6 +30,7 @@
 #include <inttypes.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -263,6 +264,7 @@ static void lpistress_free_state(struct lpistress_state *st)
 			if (in->pipe_fd[k] >= 0)
 				close(in->pipe_fd[k]);
 		lb_free(LB_MEM_OTHER, in->drain, LPISTRESS_PIPE_DRAIN);
+		lb_free(LB_MEM_OTHER, in->samples, LPISTRESS_SAMPLES * sizeof(*in->samples));
 	}
 	pthread_mutex_destroy(&st->sum_lock);
 	its_vm_destroy(st->vm);
@@ -311,6 +313,12 @@ int lpistress_setup(struct wl_ctx *ctx, unsigned extra_threads)
 		st->inj = (struct lpistress_injector *)q;
 		for (unsigned d = 0; d < st->nr_inj; d++)
 			st->inj[d].pipe_fd[0] = st->inj[d].pipe_fd[1] = -1;
+	}
+	for (unsigned d = 0; !rc && d < st->nr_inj; d++) {
+		st->inj[d].samples =
+		    lb_zalloc(LB_MEM_OTHER, LPISTRESS_SAMPLES * sizeof(*st->inj[d].samples));
+		if (!st->inj[d].samples)
+			rc = -ENOMEM;
 	}
 	for (unsigned d = 0; !rc && o->syscall == LPISTRESS_SYSCALL_PIPE && d < st->nr_inj; d++) {
 		struct lpistress_injector *in = &st->inj[d];
@@ -467,6 +475,10 @@ int lpistress_inject_op(struct wl_ctx *ctx, struct wl_worker *w)
 		lpistress_syscall(in, in->next_event);
 	if (smp) {
 		in->syscall_ns += lpistress_now_ns() - ts;
+		if (in->nr_samples < LPISTRESS_SAMPLES)
+			in->samples[in->nr_samples][ITS_ST_NR] =
+			    (uint32_t)(lpistress_now_ns() - ts);
+		memset(its_tls.last_ns, 0, sizeof(its_tls.last_ns));
 		its_tls.sample = true;
 	}
 	if (lpistress_opt.inject_cost_ns)
@@ -475,6 +487,8 @@ int lpistress_inject_op(struct wl_ctx *ctx, struct wl_worker *w)
 		its_inject_rcu(in->its, in->devid, in->next_event, &in->st);
 	else
 		its_inject(in->its, in->devid, in->next_event, &in->st);
+	if (smp && in->nr_samples < LPISTRESS_SAMPLES)
+		memcpy(in->samples[in->nr_samples++], its_tls.last_ns, sizeof(its_tls.last_ns));
 	its_tls.sample = false;
 	in->injections++;
 	if (++in->next_event == st->layout.nr_events) {
@@ -507,6 +521,32 @@ int lpistress_vcpu_op(struct wl_ctx *ctx, struct wl_worker *w)
 }
 
 /* ---- results ---- */
+
+static int lpistress_cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Median over every injector's samples of column col (ITS_ST_*, or
+ * ITS_ST_NR for the syscall); -1 without samples. */
+static double lpistress_stage_median(struct lpistress_state *st, int col)
+{
+	size_t n = 0;
+	for (unsigned d = 0; d < st->nr_inj; d++)
+		n += st->inj[d].nr_samples;
+	uint32_t *v = n ? malloc(n * sizeof(*v)) : NULL;
+	if (!v)
+		return -1;
+	size_t k = 0;
+	for (unsigned d = 0; d < st->nr_inj; d++)
+		for (unsigned i = 0; i < st->inj[d].nr_samples; i++)
+			v[k++] = st->inj[d].samples[i][col];
+	qsort(v, n, sizeof(*v), lpistress_cmp_u32);
+	double m = v[n / 2];
+	free(v);
+	return m;
+}
 
 struct lpistress_totals {
 	uint64_t injections, hits, misses;
@@ -642,6 +682,15 @@ void lpistress_report(struct wl_ctx *ctx, struct wl_report *rep)
 	double syscall_ns = (double)t.syscall_ns / ns_s - st->clock_ns;
 	for (int i = 0; i < ITS_ST_NR; i++)
 		stage[i] = stage[i] > 0 ? stage[i] : 0;
+	/* Medians: a preempted sample does not move them. */
+	double med[ITS_ST_NR + 1];
+	for (int i = 0; i <= ITS_ST_NR; i++) {
+		med[i] = lpistress_stage_median(st, i) - st->clock_ns;
+		med[i] = med[i] > 0 ? med[i] : 0;
+	}
+	med[ITS_ST_QUEUE] = med[ITS_ST_QUEUE] > med[ITS_ST_KICK] + 2 * st->clock_ns
+				? med[ITS_ST_QUEUE] - med[ITS_ST_KICK] - 2 * st->clock_ns
+				: 0;
 	double exit_per_lpi = (double)(t.exit_ns + t.flush_ns) / inj;
 	uint64_t inj_acq = 0, vcpu_acq = 0;
 	for (int c = 0; c < LB_LC_NR; c++) {
@@ -670,11 +719,11 @@ void lpistress_report(struct wl_ctx *ctx, struct wl_report *rep)
 			t.delivered, t.acks, t.sorts, t.passes);
 		fprintf(
 		    rep->out,
-		    "   stages per injection (1 in 256 timed, %" PRIu64
-		    " samples): syscall %.0f ns, doorbell %.0f, cache %.0f, queue %.0f, kick %.0f, "
-		    "put %.0f; vCPU flush+exit handling %.0f ns per LPI\n",
-		    is->sampled, syscall_ns, stage[ITS_ST_DOORBELL], stage[ITS_ST_CACHE],
-		    stage[ITS_ST_QUEUE], stage[ITS_ST_KICK], stage[ITS_ST_PUT], exit_per_lpi);
+		    "   stages per injection, median of %" PRIu64
+		    " (1 in 256 timed): syscall %.0f ns, doorbell %.0f, cache %.0f, queue %.0f, "
+		    "kick %.0f, put %.0f; vCPU flush+exit handling %.0f ns per LPI (mean)\n",
+		    is->sampled, med[ITS_ST_NR], med[ITS_ST_DOORBELL], med[ITS_ST_CACHE],
+		    med[ITS_ST_QUEUE], med[ITS_ST_KICK], med[ITS_ST_PUT], exit_per_lpi);
 		fprintf(rep->out, "   lock acquisitions per injection / per exit:");
 		for (int c = 0; c < LB_LC_NR; c++)
 			if (st->inj_counters.lock_class[c] || st->vcpu_counters.lock_class[c])
@@ -714,6 +763,14 @@ void lpistress_report(struct wl_ctx *ctx, struct wl_report *rep)
 		json_obj_begin(js, "stage_ns_per_injection");
 		json_u64(js, "samples", is->sampled);
 		json_double(js, "clock_read_ns_subtracted", st->clock_ns);
+		json_obj_begin(js, "median");
+		json_double(js, "syscall", med[ITS_ST_NR]);
+		json_double(js, "doorbell", med[ITS_ST_DOORBELL]);
+		json_double(js, "cache", med[ITS_ST_CACHE]);
+		json_double(js, "queue", med[ITS_ST_QUEUE]);
+		json_double(js, "kick", med[ITS_ST_KICK]);
+		json_double(js, "put", med[ITS_ST_PUT]);
+		json_obj_end(js);
 		json_double(js, "syscall", syscall_ns);
 		json_double(js, "doorbell", stage[ITS_ST_DOORBELL]);
 		json_double(js, "cache", stage[ITS_ST_CACHE]);

@@ -105,15 +105,21 @@ unsigned lpistress_planned_threads(void);
 	 lpistress_set_kernel, NULL}
 /* clang-format on */
 
+#define LPISTRESS_SAMPLES 4096
+
 struct lpistress_injector {
 	struct its *its;
 	uint32_t devid;
 	uint32_t next_event;
 	uint64_t iter, injections, passes;
-	int pipe_fd[2];		    /* the syscall's sink; -1: none */
-	char *drain;		    /* read buffer for draining the pipe */
-	uint64_t drains;	    /* reads that emptied the pipe */
-	uint64_t syscall_ns;	    /* time in the syscall, sampled injections */
+	int pipe_fd[2];	     /* the syscall's sink; -1: none */
+	char *drain;	     /* read buffer for draining the pipe */
+	uint64_t drains;     /* reads that emptied the pipe */
+	uint64_t syscall_ns; /* time in the syscall, sampled injections */
+	/* The first LPISTRESS_SAMPLES sampled injections: ns per stage
+	 * (ITS_ST_*), then the syscall's; medians in the report. */
+	uint32_t (*samples)[ITS_ST_NR + 1];
+	unsigned nr_samples;
 	uint64_t first_ns, done_ns; /* this injector's first op and completion */
 	uint64_t cpu0_ns, cpu_ns;   /* thread CPU time at the first op; used until done */
 	bool done;
