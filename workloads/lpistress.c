@@ -37,6 +37,7 @@
 
 #include "../bench/config.h"
 #include "../bench/json.h"
+#include "../bench/manifest.h"
 #include "../core/alloc.h"
 #include "getmode.h"
 
@@ -119,6 +120,10 @@ unsigned lpistress_planned_threads(void)
 {
 	return (unsigned)(lpistress_opt.devices + lpistress_opt.vcpus);
 }
+
+#define LPISTRESS_KICK_DESC                                                                        \
+	"request bit + cmpxchg of the vCPU mode; IPI = pthread_kill(SIGUSR2) when it was in "      \
+	"guest mode"
 
 static const char *lpistress_syscall_desc(void)
 {
@@ -242,9 +247,7 @@ void lpistress_write_params(struct json *js)
 		json_null(js, "kernel");
 	json_u64(js, "inject_cost_ns", o->inject_cost_ns);
 	json_str(js, "inject_syscall", lpistress_syscall_desc());
-	json_str(js, "kick",
-		 "request bit + cmpxchg of the vCPU mode; IPI = pthread_kill(SIGUSR2) "
-		 "when it was in guest mode");
+	json_str(js, "kick", LPISTRESS_KICK_DESC);
 	json_u64(js, "lrs", o->lrs);
 	json_str(js, "selftest", o->selftest_2024 ? "2024" : "fixed");
 	json_double(js, "min_duration_s",
@@ -347,6 +350,8 @@ int lpistress_setup(struct wl_ctx *ctx, unsigned extra_threads)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	st->cpus = cpus > 0 ? (unsigned)cpus : 1;
 	st->oversubscribed = threads > st->cpus;
+	manifest_note("inject_syscall", lpistress_syscall_desc());
+	manifest_note("kick", LPISTRESS_KICK_DESC);
 	/* The cost of one clock read, taken off the sampled stage times. */
 	enum { CLOCK_READS = 2000 };
 	uint64_t c0 = its_clock_ns();
