@@ -69,6 +69,7 @@ struct lb_vcpu {
 	atomic_int mode;      /* enum lb_vcpu_mode (kvm_vcpu_exiting_guest_mode) */
 	pthread_t thread;     /* where the "IPI" (a signal) goes */
 	atomic_bool has_thread;
+	atomic_uint ipis_in_flight; /* kickers between the cmpxchg and the signal */
 	/* The vCPU thread's own. */
 	struct lb_lr lr[ITS_MAX_LRS];
 	unsigned used_lrs;
@@ -245,6 +246,8 @@ void its_bus_free(struct its_vm *vm);
  * the list registers and prune the ap_list (kvm_vgic_sync_hwstate).
  * Context: the vCPU's own thread, registered with its_vcpu_attach. */
 void its_vcpu_attach(struct lb_vcpu *vcpu);
+/* The vCPU's thread is leaving: no signal is sent to it after this returns. */
+void its_vcpu_detach(struct lb_vcpu *vcpu);
 void its_vcpu_run_once(struct its_vm *vm, struct lb_vcpu *vcpu, const atomic_bool *stop,
 		       bool yield);
 /* Pieces of it, for tests. Context: the vCPU's thread, or quiescent. */

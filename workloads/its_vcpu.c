@@ -77,6 +77,13 @@ void its_vcpu_attach(struct lb_vcpu *vcpu)
 	atomic_store_explicit(&vcpu->has_thread, true, memory_order_release);
 }
 
+void its_vcpu_detach(struct lb_vcpu *vcpu)
+{
+	atomic_store(&vcpu->has_thread, false);
+	while (atomic_load(&vcpu->ipis_in_flight))
+		lb_cpu_relax();
+}
+
 void its_vcpu_kick(struct lb_vcpu *vcpu)
 {
 	uint64_t t0 = its_tls.sample ? its_clock_ns() : 0;
@@ -87,10 +94,13 @@ void its_vcpu_kick(struct lb_vcpu *vcpu)
 	 * only a vCPU in guest mode is sent an IPI (smp_send_reschedule). */
 	int mode = VCPU_IN_GUEST;
 	if (atomic_compare_exchange_strong_explicit(&vcpu->mode, &mode, VCPU_EXITING_GUEST,
-						    memory_order_acq_rel, memory_order_relaxed) &&
-	    atomic_load_explicit(&vcpu->has_thread, memory_order_acquire)) {
-		its_tls.ipis++;
-		pthread_kill(vcpu->thread, ITS_IPI_SIGNAL);
+						    memory_order_acq_rel, memory_order_relaxed)) {
+		atomic_fetch_add(&vcpu->ipis_in_flight, 1);
+		if (atomic_load(&vcpu->has_thread)) {
+			its_tls.ipis++;
+			pthread_kill(vcpu->thread, ITS_IPI_SIGNAL);
+		}
+		atomic_fetch_sub(&vcpu->ipis_in_flight, 1);
 	}
 	if (its_tls.sample) {
 		uint64_t d = its_clock_ns() - t0;

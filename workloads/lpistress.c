@@ -407,7 +407,7 @@ void lpistress_thread_exit(struct wl_ctx *ctx, struct wl_worker *w)
 	struct lpistress_state *st = ctx->state;
 	bool inj = w->id < st->nr_inj;
 	if (!inj && w->id < st->extra_base) /* no signal may reach a thread that left */
-		atomic_store(&((struct lb_vcpu *)w->priv)->has_thread, false);
+		its_vcpu_detach(w->priv);
 	pthread_mutex_lock(&st->sum_lock);
 	if (inj || w->id < st->extra_base) {
 		counters_add(inj ? &st->inj_counters : &st->vcpu_counters, &lb_tc);
