@@ -40,6 +40,9 @@ assert d["verified"] is True, d["verify_message"]
 w = d["workload_results"]
 r = w["injection_results"]
 assert w["kicks"]["kicks_by_injectors"] == r["queued"] + r["coalesced"], (w["kicks"], r)
+# every injection accounted for once: queued, coalesced (counted), held or unmapped
+assert w["injections"] == r["queued"] + r["coalesced"] + r["held"] + r["unmapped"], (w, r)
+assert r["queued"] == r["acknowledged"], r  # every queued LPI left a list exactly once
 v = w["vcpu"]
 assert v["exits"] + v["aborted_entries"] > 0, v
 assert v["delivered"] > 0, v
