@@ -61,6 +61,22 @@ void manifest_collect(struct manifest *m)
 		m->cpus_online = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 }
 
+#define MANIFEST_NOTES 8
+static struct {
+	const char *key, *value;
+} notes[MANIFEST_NOTES];
+
+void manifest_note(const char *key, const char *value)
+{
+	for (int i = 0; i < MANIFEST_NOTES; i++) {
+		if (!notes[i].key || strcmp(notes[i].key, key) == 0) {
+			notes[i].key = key;
+			notes[i].value = value;
+			return;
+		}
+	}
+}
+
 void manifest_write(struct json *js, const struct manifest *m, unsigned threads)
 {
 	char when[64];
@@ -95,8 +111,13 @@ void manifest_write(struct json *js, const struct manifest *m, unsigned threads)
 	json_arr_end(js);
 	json_str(js, "allocator", lb_allocator_name(lb_allocator));
 	json_str(js, "lock", lb_lock_kind_name(lb_lock_default_kind));
+	json_str(js, "lock_choice", lb_lock_choice());
 	json_str(js, "rwlock", lb_rwlock_kind_name(lb_rwlock_default_kind));
 	json_str(js, "rcu", lb_rcu_flavour());
+	json_obj_begin(js, "model");
+	for (int i = 0; i < MANIFEST_NOTES && notes[i].key; i++)
+		json_str(js, notes[i].key, notes[i].value);
+	json_obj_end(js);
 	json_u64(js, "gp_latency_ns", lb_gp_latency_ns);
 	json_bool(js, "oversubscribed", threads > m->cpus_online);
 	json_bool(js, "checks", bench_cfg.check);

@@ -17,6 +17,11 @@ struct manifest {
 void manifest_collect(struct manifest *m);
 /* Writes the "manifest" object; threads decides "oversubscribed". */
 void manifest_write(struct json *js, const struct manifest *m, unsigned threads);
+/* A workload's note on how it stands in for the kernel (e.g. which syscall
+ * replaces an ioctl), written under the manifest's "model" object. Keys and
+ * values must outlive the run (string literals); a key noted again is
+ * replaced. At most 8. Context: main thread, during set-up. */
+void manifest_note(const char *key, const char *value);
 /* Prints the version and build facts (bench --version). */
 void manifest_print_version(FILE *out);
 

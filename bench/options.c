@@ -109,9 +109,21 @@ static void record_duration(struct json *js, const struct bench_opt *o)
 	json_double(js, o->json, bench_cfg.ops ? 0 : bench_cfg.duration_s);
 }
 
+/* The kinds, then auto (queued when threads <= CPUs, else spin-yield). */
 static const char *lock_choice(unsigned i)
 {
-	return i < LB_LOCK_NR ? lb_lock_kind_name((enum lb_lock_kind)i) : NULL;
+	if (i < LB_LOCK_NR)
+		return lb_lock_kind_name((enum lb_lock_kind)i);
+	return i == LB_LOCK_NR ? "auto" : NULL;
+}
+
+static int parse_lock(const struct bench_opt *o, const char *arg)
+{
+	char names[160];
+	if (lb_lock_kind_set(arg))
+		return opt_error(o->name, "expected %s, got '%s'",
+				 opt_choices_text(o, names, sizeof(names)), arg);
+	return 0;
 }
 
 static const char *rwlock_choice(unsigned i)
@@ -226,8 +238,12 @@ const struct bench_opt bench_core_opts[] = {
      .type = OPT_ENUM,
      .dest = OPT_ENUM_DEST(lb_lock_default_kind),
      .choice = lock_choice,
+     .def = "auto",
      .json = "lock",
-     .help = "the lock kind where the kernel has a raw spinlock"},
+     .help = "the lock kind where the kernel has a raw spinlock (auto: queued when threads <= "
+	     "CPUs, as the kernel's qspinlock; else spin-yield, since a preempted queued waiter "
+	     "stalls every waiter behind it)",
+     .parse = parse_lock},
     {.name = "rwlock",
      .type = OPT_ENUM,
      .dest = OPT_ENUM_DEST(lb_rwlock_default_kind),

@@ -333,6 +333,9 @@ static enum run_status run_prepare(struct bench_run *r, const struct store_ops *
 	lb_irq_checks = plan->check;
 
 	struct store_cfg scfg = {.expected_lpis = wl->expected_lpis ? wl->expected_lpis() : 0};
+	/* --lock=auto: decided per run, before any lock is created. */
+	lb_lock_resolve_auto(wl->planned_threads ? wl->planned_threads() : threads,
+			     r->m->cpus_online);
 	faults_setup_begin();
 	r->ctx.store = backend->create(&scfg);
 	if (!r->ctx.store) {
@@ -343,6 +346,8 @@ static enum run_status run_prepare(struct bench_run *r, const struct store_ops *
 		fprintf(stderr, "lpibench: workload %s: set-up failed\n", wl->name);
 		return RUN_ERROR;
 	}
+	for (unsigned i = 0; i < r->ctx.nr_notes; i++)
+		manifest_note(r->ctx.notes[i].key, r->ctx.notes[i].value);
 	r->set_up = true;
 	threads = r->ctx.nr_threads; /* the workload may define its own */
 	if (r->ctx.nr_timed > threads)

@@ -23,6 +23,16 @@
 #include "topo.h"
 #include "watchdog.h"
 
+/* Acquisitions per lock class (core/sync.h): the names the kernel's
+ * lock_stat would print. Mutexes (its_lock, cmd_lock) count here only. */
+static void write_lock_classes(struct json *js, const char *key, const struct lb_counters *c)
+{
+	json_obj_begin(js, key);
+	for (int i = 0; i < LB_LC_NR; i++)
+		json_u64(js, lb_lock_class_name((enum lb_lock_class)i), c->lock_class[i]);
+	json_obj_end(js);
+}
+
 static void write_counters(struct json *js, const char *key, const struct lb_counters *c,
 			   const bool *present)
 {
@@ -72,11 +82,21 @@ static void write_json_counters(struct json *js, const struct bench_run *r)
 	for (unsigned i = 0; i < res->threads; i++)
 		write_counters(js, NULL, &res->thread_counters[i], res->counter_present);
 	json_arr_end(js);
+	write_lock_classes(js, "lock_classes", &res->counters);
+	json_arr_begin(js, "per_thread_lock_classes");
+	for (unsigned i = 0; i < res->threads; i++)
+		write_lock_classes(js, NULL, &res->thread_counters[i]);
+	json_arr_end(js);
 	/* Process-wide gauge since start (not per thread, not reset per run). */
 	if (res->counter_present[LB_C_DEFER_FREE])
 		json_u64(js, "deferred_frees_peak", lb_rcu_deferred_peak());
 	else
 		json_null(js, "deferred_frees_peak");
+	/* --gp-latency: callbacks run per CPU (process totals). */
+	json_arr_begin(js, "rcu_callbacks_per_cpu");
+	for (unsigned i = 0; lb_gp_latency_ns && i < lb_rcu_callback_cpus(); i++)
+		json_u64(js, NULL, lb_rcu_callbacks_on_cpu(i));
+	json_arr_end(js);
 }
 
 /* Sampling, latency, perf counters and timeline. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "options.h"
 
 /* Splits a comma list of backend names into store ops. */
 static int resolve_backends(struct wl_plan *plan, const char *list)
@@ -60,6 +61,7 @@ int run_plan_build(struct wl_plan *plan, const struct workload_ops *wl)
 	memcpy(plan->threads, bench_cfg.threads, bench_cfg.nr_threads * sizeof(unsigned));
 	plan->nr_threads = bench_cfg.nr_threads;
 	plan->duration_s = bench_cfg.duration_s;
+	plan->duration_given = options_given("duration");
 	plan->ops = bench_cfg.ops;
 	plan->warmup_s = bench_cfg.warmup_s;
 	plan->runs = bench_cfg.runs;

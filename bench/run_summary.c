@@ -26,8 +26,8 @@ void run_warn_oversubscribed(unsigned threads, const struct manifest *m)
 		"lpibench: warning: %u threads on %u CPUs: oversubscribed. The kernel's LPI "
 		"locks are raw spinlocks whose holders are never preempted; here a preempted "
 		"holder makes waiters burn time slices, so spinning locks measure the scheduler "
-		"as much as the design (see --lock=spin-yield|mutex).\n",
-		threads, m->cpus_online);
+		"as much as the design. Lock: %s (%s).\n",
+		threads, m->cpus_online, lb_lock_kind_name(lb_lock_default_kind), lb_lock_choice());
 }
 
 /* A counter for the summary: its value, or "-" when absent. */
@@ -61,6 +61,13 @@ static void print_counters(FILE *o, const struct run_result *res)
 		fprintf(o, "   RCU: grace periods waited %s (%s); deferred frees %s\n",
 			cval(a, sizeof(a), res, LB_C_GP_WAIT), w,
 			cval(b, sizeof(b), res, LB_C_DEFER_FREE));
+		if (lb_gp_latency_ns) {
+			fprintf(o,
+				"   deferred callbacks run per CPU (--gp-latency, process total):");
+			for (unsigned i = 0; i < lb_rcu_callback_cpus(); i++)
+				fprintf(o, " %" PRIu64, lb_rcu_callbacks_on_cpu(i));
+			fprintf(o, "\n");
+		}
 	}
 	if (res->counter_present[LB_C_CACHE_HIT] || res->counter_present[LB_C_CACHE_MISS] ||
 	    res->counter_present[LB_C_CACHE_EVICT] || res->counter_present[LB_C_CACHE_INVAL])
@@ -69,6 +76,12 @@ static void print_counters(FILE *o, const struct run_result *res)
 			cval(d, sizeof(d), res, LB_C_CACHE_MISS),
 			cval(e, sizeof(e), res, LB_C_CACHE_EVICT),
 			cval(f, sizeof(f), res, LB_C_CACHE_INVAL));
+	fprintf(o, "   lock acquisitions by class:");
+	for (int i = 0; i < LB_LC_NR; i++)
+		if (k->lock_class[i])
+			fprintf(o, " %s %" PRIu64, lb_lock_class_name((enum lb_lock_class)i),
+				k->lock_class[i]);
+	fprintf(o, "\n");
 	for (int i = 0; i < LB_C_NR; i++) {
 		if (!res->counter_present[i] && i < LB_C_CACHE_HIT) {
 			fprintf(o, "   (-: absent, nothing on this run's path counts it)\n");
@@ -123,6 +136,7 @@ void run_print_summary(const struct bench_run *r)
 	if (res->threads > m->cpus_online)
 		fprintf(o, "   oversubscribed: %u threads on %u CPUs\n", res->threads,
 			m->cpus_online);
+	fprintf(o, "   lock: %s (%s)\n", lb_lock_kind_name(lb_lock_default_kind), lb_lock_choice());
 	fprintf(o, "   %.3f Mops/s total in %.3f s; %.1f ns/op per thread\n",
 		res->ops_per_sec / 1e6, res->elapsed_s, res->ns_per_op);
 	if (x && res->nr_timed)

@@ -27,6 +27,16 @@ int cache_entries_init(struct cache_entries *l, const struct cache_cfg *cfg, siz
 	return 0;
 }
 
+/* Drops an entry's reference. Context: the design's lock held for
+ * writing (which is the store's own lock when under_store_lock). */
+static void entry_put(struct cache_entries *l, struct lb_irq *irq)
+{
+	if (l->under_store_lock)
+		l->store->ops->put_locked(l->store, irq);
+	else
+		store_put(l->store, irq); /* cache lock > store lock */
+}
+
 void cache_entries_drop_all(struct cache_entries *l)
 {
 	struct lb_list *pos;
@@ -34,7 +44,7 @@ void cache_entries_drop_all(struct cache_entries *l)
 		struct cache_entry *e = lb_list_entry(pos, struct cache_entry, link);
 		if (!e->irq)
 			break;
-		store_put(l->store, e->irq);
+		entry_put(l, e->irq);
 		e->irq = NULL;
 		l->invalidated++;
 		LB_COUNT(LB_C_CACHE_INVAL);
@@ -43,7 +53,14 @@ void cache_entries_drop_all(struct cache_entries *l)
 
 void cache_entries_fini(struct cache_entries *l)
 {
-	cache_entries_drop_all(l);
+	if (l->under_store_lock) {
+		struct lb_lock *lock = l->store->ops->global_lock(l->store);
+		lb_lock(lock);
+		cache_entries_drop_all(l);
+		lb_unlock(lock);
+	} else {
+		cache_entries_drop_all(l);
+	}
 	lb_free(LB_MEM_CACHE, l->pool, (size_t)l->nr * l->stride);
 }
 
@@ -51,7 +68,7 @@ void cache_entries_fill(struct cache_entries *l, struct cache_entry *e, uint64_t
 			uint32_t devid, uint32_t eventid, struct lb_irq *irq)
 {
 	if (e->irq) {
-		store_put(l->store, e->irq); /* cache lock > store lock */
+		entry_put(l, e->irq);
 		l->evictions++;
 		LB_COUNT(LB_C_CACHE_EVICT);
 	}

@@ -19,6 +19,7 @@
 #ifndef LB_CACHE_ENTRIES_H
 #define LB_CACHE_ENTRIES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,9 @@ struct cache_entry {
 
 struct cache_entries {
 	struct store *store; /* where entries' references are dropped */
+	/* The design runs under the store's global lock (v6.8's one
+	 * lpi_list_lock): references are dropped with store put_locked. */
+	bool under_store_lock;
 	struct lb_list head; /* valid entries first, free entries last */
 	void *pool;
 	size_t stride; /* the design's entry size */
@@ -44,7 +48,8 @@ struct cache_entries {
 /* Allocates cfg->nr_vcpus x 16 entries of entry_size bytes, all free.
  * Returns 0 or -ENOMEM (nothing allocated). */
 int cache_entries_init(struct cache_entries *l, const struct cache_cfg *cfg, size_t entry_size);
-/* Drops every entry's reference and frees the pool. */
+/* Drops every entry's reference (under the store's lock when the pool
+ * runs under it) and frees the pool. */
 void cache_entries_fini(struct cache_entries *l);
 
 /* The valid entry for the key, or NULL. Walks from the head and stops at

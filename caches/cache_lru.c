@@ -20,19 +20,23 @@
  * Reclamation: entries are never freed before destroy; references are
  * dropped under the lock, where no reader can be.
  *
- * Difference from the kernel: there this lock was lpi_list_lock, the LPI
- * store's own lock, so cache hits also contended with every store get/put
- * and the store's iterators. Here the cache owns its lock (the store may
- * not be a list at all); with --backend=list a run has two global locks
- * where v6.8 had one, taken nested (cache lock, then the store's, when an
- * eviction drops a reference).
+ * Which lock: in v6.8 it is lpi_list_lock, the LPI list's own lock
+ * (vgic_its_check_cache and vgic_its_cache_translation take it, and drop
+ * an evicted entry's reference with __vgic_put_lpi_locked under it), so
+ * cache hits contend with every get/put of the list. When the store offers
+ * its global lock (store_ops.global_lock: the `list` backend, v6.8) the
+ * cache runs under that lock and drops references with put_locked. With
+ * any other store (v6.9: the xarray) it owns a lock, as v6.9 kept
+ * lpi_list_lock for the cache alone, taken before the store's own lock
+ * when an eviction drops a reference.
  */
 #include "../core/alloc.h"
 #include "cache_entries.h"
 
 struct cache_lru {
 	struct cache base;
-	struct lb_lock lock;	      /* stands for the kernel's lpi_list_lock */
+	struct lb_lock own;	      /* the cache's lock when the store has none to share */
+	struct lb_lock *lock;	      /* &own, or the store's global lock (v6.8) */
 	struct cache_entries entries; /* MRU first, free entries last */
 };
 
@@ -48,15 +52,24 @@ static struct cache *lru_create(const struct cache_cfg *cfg)
 		return NULL;
 	}
 	c->base.ops = &cache_lru_ops;
-	lb_lock_init(&c->lock);
+	if (cfg->store->ops->global_lock && cfg->store->ops->put_locked) {
+		c->lock = cfg->store->ops->global_lock(cfg->store);
+		c->entries.under_store_lock = true;
+	} else {
+		lb_lock_init(&c->own);
+		lb_lock_set_class(&c->own, LB_LC_CACHE);
+		c->lock = &c->own;
+	}
 	return &c->base;
 }
 
 static void lru_destroy(struct cache *base)
 {
 	struct cache_lru *c = to_lru(base);
+	bool own = !c->entries.under_store_lock;
 	cache_entries_fini(&c->entries);
-	lb_lock_destroy(&c->lock);
+	if (own)
+		lb_lock_destroy(&c->own);
 	lb_free(LB_MEM_CACHE, c, sizeof(*c));
 }
 
@@ -75,13 +88,13 @@ static struct lb_irq *lru_lookup(struct cache *base, uint64_t doorbell, uint32_t
 {
 	struct cache_lru *c = to_lru(base);
 	struct lb_irq *irq = NULL;
-	lb_lock(&c->lock);
+	lb_lock(c->lock);
 	struct cache_entry *e = lru_find(c, doorbell, devid, eventid);
 	if (e) {
 		irq = e->irq;
 		lb_ref_get(&irq->refcount);
 	}
-	lb_unlock(&c->lock);
+	lb_unlock(c->lock);
 	return irq;
 }
 
@@ -89,21 +102,21 @@ static void lru_insert(struct cache *base, uint64_t doorbell, uint32_t devid, ui
 		       struct lb_irq *irq)
 {
 	struct cache_lru *c = to_lru(base);
-	lb_lock(&c->lock);
+	lb_lock(c->lock);
 	/* Another injector may have cached it since our lookup missed. */
 	if (!lru_find(c, doorbell, devid, eventid))
 		cache_entries_fill(&c->entries, cache_entries_tail(&c->entries), doorbell, devid,
 				   eventid, irq);
-	lb_unlock(&c->lock);
+	lb_unlock(c->lock);
 }
 
 static void lru_invalidate(struct cache *base, struct its *its)
 {
 	struct cache_lru *c = to_lru(base);
 	(void)its; /* era A: every ITS's entries go */
-	lb_lock(&c->lock);
+	lb_lock(c->lock);
 	cache_entries_drop_all(&c->entries);
-	lb_unlock(&c->lock);
+	lb_unlock(c->lock);
 }
 
 static void lru_for_each(struct cache *base, cache_visit_fn fn, void *arg)
@@ -114,9 +127,9 @@ static void lru_for_each(struct cache *base, cache_visit_fn fn, void *arg)
 static void lru_stats(struct cache *base, struct cache_stats *st)
 {
 	struct cache_lru *c = to_lru(base);
-	lb_lock(&c->lock);
+	lb_lock(c->lock);
 	cache_entries_stats(&c->entries, st);
-	lb_unlock(&c->lock);
+	lb_unlock(c->lock);
 }
 
 const struct cache_ops cache_lru_ops = {

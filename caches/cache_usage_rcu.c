@@ -67,6 +67,7 @@ static struct cache *usage_create_common(const struct cache_cfg *cfg, const stru
 	c->call_rcu = call_rcu;
 	c->limit = CACHE_ENTRIES_PER_VCPU * cfg->nr_vcpus;
 	lb_lock_init(&c->lock);
+	lb_lock_set_class(&c->lock, LB_LC_CACHE);
 	return &c->base;
 }
 

@@ -53,6 +53,8 @@ static struct cache *xac_create(const struct cache_cfg *cfg)
 	c->store = cfg->store;
 	c->doorbell = cfg->doorbell;
 	xa_init_flags(&c->xa, XA_FLAGS_LOCK_IRQ);
+	/* The cache's own xarray lock, not the LPI store's. */
+	lb_lock_set_class(&c->xa.xa_lock, LB_LC_CACHE);
 	return &c->base;
 }
 

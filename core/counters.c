@@ -24,6 +24,8 @@ void counters_add(struct lb_counters *dst, const struct lb_counters *src)
 {
 	for (int i = 0; i < LB_C_NR; i++)
 		dst->c[i] += src->c[i];
+	for (int i = 0; i < LB_LOCK_CLASSES; i++)
+		dst->lock_class[i] += src->lock_class[i];
 }
 
 void counters_take(struct lb_counters *sum)

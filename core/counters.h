@@ -33,8 +33,12 @@ enum lb_counter {
 	LB_C_NR
 };
 
+/* Lock acquisitions per class (enum lb_lock_class in sync.h). */
+#define LB_LOCK_CLASSES 8
+
 struct lb_counters {
 	uint64_t c[LB_C_NR];
+	uint64_t lock_class[LB_LOCK_CLASSES];
 };
 
 extern _Thread_local struct lb_counters lb_tc;
@@ -42,6 +46,7 @@ extern _Thread_local struct lb_counters lb_tc;
 /* Hot-path increment: thread-local, no atomics. */
 #define LB_COUNT(which)	       (lb_tc.c[(which)]++)
 #define LB_COUNT_ADD(which, n) (lb_tc.c[(which)] += (n))
+#define LB_COUNT_CLASS(cls)    (lb_tc.lock_class[(cls)]++)
 
 /* Stable, machine-readable name of a counter (used as JSON key). */
 const char *counters_name(enum lb_counter which);

@@ -31,6 +31,7 @@ struct lb_irq *irq_alloc(uint32_t intid)
 	irq->magic = LB_IRQ_MAGIC_LIVE;
 	lb_ref_init(&irq->refcount, 1);
 	lb_lock_init(&irq->irq_lock);
+	lb_lock_set_class(&irq->irq_lock, LB_LC_IRQ);
 	lb_list_init(&irq->ap_list);
 	lb_list_init(&irq->lpi_list);
 	irq->enabled = true;

@@ -2,7 +2,8 @@
 /*
  * Lock kinds behind struct lb_lock / lb_rwlock (see sync.h). Normal builds
  * use Concurrency Kit's spinlocks; LB_TSAN builds the same algorithms on
- * C11 atomics so ThreadSanitizer can see them.
+ * C11 atomics so ThreadSanitizer can see them. The queued (MCS) kind is
+ * C11 atomics in every build.
  */
 #include "sync.h"
 
@@ -10,18 +11,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Programs other than the driver (tests) never resolve "auto": they keep
+ * the plain spinlock unless they choose. */
 enum lb_lock_kind lb_lock_default_kind = LB_LOCK_SPIN;
+bool lb_lock_kind_explicit;
+static const char *lock_choice = "explicit";
 enum lb_rwlock_kind lb_rwlock_default_kind = LB_RWLOCK_CK;
 
 /* Spins before a spin-yield lock gives the CPU away. */
 #define LB_SPIN_YIELD_SPINS 128
 
 static const char *const lock_names[LB_LOCK_NR] = {
-    [LB_LOCK_SPIN] = "spin",
-    [LB_LOCK_TICKET] = "ticket",
-    [LB_LOCK_SPIN_YIELD] = "spin-yield",
-    [LB_LOCK_MUTEX] = "mutex",
+    [LB_LOCK_SPIN] = "spin",   [LB_LOCK_TICKET] = "ticket", [LB_LOCK_SPIN_YIELD] = "spin-yield",
+    [LB_LOCK_MUTEX] = "mutex", [LB_LOCK_QUEUED] = "queued",
 };
+
+static const char *const class_names[LB_LC_NR] = {
+    [LB_LC_OTHER] = "other",  [LB_LC_LPI_LIST] = "lpi_list_lock", [LB_LC_XA] = "xa_lock",
+    [LB_LC_IRQ] = "irq_lock", [LB_LC_AP_LIST] = "ap_list_lock",	  [LB_LC_ITS] = "its_lock",
+    [LB_LC_CMD] = "cmd_lock", [LB_LC_CACHE] = "cache_lock",
+};
+_Static_assert(LB_LC_NR <= LB_LOCK_CLASSES, "counters.h: LB_LOCK_CLASSES too small");
+
+const char *lb_lock_class_name(enum lb_lock_class c)
+{
+	return c < LB_LC_NR ? class_names[c] : "?";
+}
 
 static const char *const rwlock_names[LB_RWLOCK_NR] = {
     [LB_RWLOCK_CK] = "ck",
@@ -55,6 +70,121 @@ int lb_lock_kind_parse(const char *s, enum lb_lock_kind *out)
 	return 0;
 }
 
+int lb_lock_kind_set(const char *s)
+{
+	if (strcmp(s, "auto") == 0) {
+		lb_lock_kind_explicit = false;
+		return 0;
+	}
+	if (lb_lock_kind_parse(s, &lb_lock_default_kind))
+		return -1;
+	lb_lock_kind_explicit = true;
+	lock_choice = "explicit";
+	return 0;
+}
+
+const char *lb_lock_resolve_auto(unsigned threads, unsigned cpus)
+{
+	if (lb_lock_kind_explicit)
+		return lock_choice = "explicit";
+	if (threads <= cpus) {
+		lb_lock_default_kind = LB_LOCK_QUEUED;
+		lock_choice = "auto: queued (threads <= CPUs, as the kernel's qspinlock)";
+	} else {
+		lb_lock_default_kind = LB_LOCK_SPIN_YIELD;
+		lock_choice = "auto: spin-yield (threads > CPUs: a preempted queued waiter "
+			      "would stall every waiter behind it)";
+	}
+	return lock_choice;
+}
+
+const char *lb_lock_choice(void)
+{
+	return lock_choice;
+}
+
+/* ---- queued (MCS) lock ----
+ * The algorithm of the kernel's qspinlock slow path, without its pending
+ * bit and tail encoding: a waiter appends its own node to the tail, spins
+ * on a flag in that node, and the holder hands the lock to the next node at
+ * unlock. Nodes are per thread, like the kernel's four per-CPU nodes (one
+ * per context that may nest); a thread here nests at most a few spinlocks
+ * (ap_list_lock x2, store/cache lock, irq_lock x2), so eight are plenty. */
+struct lb_mcs_node {
+	_Atomic(struct lb_mcs_node *) next;
+	atomic_uint locked;
+	struct lb_lock *lock; /* the lock this node is queued on; NULL: free */
+} lb_cacheline_aligned;
+
+#define LB_MCS_NODES 8
+static _Thread_local struct lb_mcs_node mcs_nodes[LB_MCS_NODES];
+
+static struct lb_mcs_node *mcs_node_get(struct lb_lock *l)
+{
+	for (int i = 0; i < LB_MCS_NODES; i++) {
+		struct lb_mcs_node *n = &mcs_nodes[i];
+		if (!n->lock) {
+			n->lock = l;
+			atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
+			atomic_store_explicit(&n->locked, 0, memory_order_relaxed);
+			return n;
+		}
+	}
+	fprintf(stderr, "lpibench: more than %d queued locks held by one thread\n", LB_MCS_NODES);
+	abort();
+}
+
+static struct lb_mcs_node *mcs_node_of(struct lb_lock *l)
+{
+	for (int i = 0; i < LB_MCS_NODES; i++)
+		if (mcs_nodes[i].lock == l)
+			return &mcs_nodes[i];
+	fprintf(stderr, "lpibench: unlock of a queued lock this thread does not hold\n");
+	abort();
+}
+
+static bool mcs_try(struct lb_lock *l)
+{
+	struct lb_mcs_node *n = mcs_node_get(l), *none = NULL;
+	if (atomic_compare_exchange_strong_explicit(&l->u.tail, &none, n, memory_order_acquire,
+						    memory_order_relaxed))
+		return true;
+	n->lock = NULL;
+	return false;
+}
+
+static void mcs_lock(struct lb_lock *l)
+{
+	struct lb_mcs_node *n = mcs_node_get(l);
+	struct lb_mcs_node *prev = atomic_exchange_explicit(&l->u.tail, n, memory_order_acq_rel);
+	if (!prev)
+		return;
+	atomic_store_explicit(&prev->next, n, memory_order_release);
+	while (!atomic_load_explicit(&n->locked, memory_order_acquire)) {
+		LB_COUNT(LB_C_LOCK_SPINS);
+		lb_cpu_relax();
+	}
+}
+
+static void mcs_unlock(struct lb_lock *l)
+{
+	struct lb_mcs_node *n = mcs_node_of(l);
+	struct lb_mcs_node *next = atomic_load_explicit(&n->next, memory_order_acquire);
+	if (!next) {
+		struct lb_mcs_node *me = n;
+		if (atomic_compare_exchange_strong_explicit(
+			&l->u.tail, &me, NULL, memory_order_release, memory_order_relaxed)) {
+			n->lock = NULL;
+			return;
+		}
+		/* A waiter swapped itself in: wait for it to link. */
+		while (!(next = atomic_load_explicit(&n->next, memory_order_acquire)))
+			lb_cpu_relax();
+	}
+	n->lock = NULL;
+	atomic_store_explicit(&next->locked, 1, memory_order_release);
+}
+
 int lb_rwlock_kind_parse(const char *s, enum lb_rwlock_kind *out)
 {
 	int i = parse_name(s, rwlock_names, LB_RWLOCK_NR);
@@ -71,6 +201,9 @@ void lb_lock_init_kind(struct lb_lock *l, enum lb_lock_kind kind)
 	switch (kind) {
 	case LB_LOCK_MUTEX:
 		pthread_mutex_init(&l->u.mutex, NULL);
+		break;
+	case LB_LOCK_QUEUED:
+		atomic_init(&l->u.tail, NULL);
 		break;
 #ifdef LB_TSAN
 	case LB_LOCK_TICKET:
@@ -199,6 +332,8 @@ bool lb_trylock(struct lb_lock *l)
 		return ticket_try(l);
 	case LB_LOCK_MUTEX:
 		return pthread_mutex_trylock(&l->u.mutex) == 0;
+	case LB_LOCK_QUEUED:
+		return mcs_try(l);
 	default:
 		return tas_try(l);
 	}
@@ -236,6 +371,9 @@ void lb_lock_slow(struct lb_lock *l)
 	case LB_LOCK_SPIN_YIELD:
 		tas_wait(l, true);
 		break;
+	case LB_LOCK_QUEUED:
+		mcs_lock(l);
+		break;
 	default:
 		tas_wait(l, false);
 		break;
@@ -250,6 +388,9 @@ void lb_unlock(struct lb_lock *l)
 		break;
 	case LB_LOCK_MUTEX:
 		pthread_mutex_unlock(&l->u.mutex);
+		break;
+	case LB_LOCK_QUEUED:
+		mcs_unlock(l);
 		break;
 	default:
 		tas_unlock(l);
@@ -268,6 +409,8 @@ bool lb_lock_is_locked(struct lb_lock *l)
 			return false;
 		}
 		return true;
+	case LB_LOCK_QUEUED:
+		return atomic_load_explicit(&l->u.tail, memory_order_relaxed) != NULL;
 	default:
 		return tas_locked(l);
 	}

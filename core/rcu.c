@@ -6,8 +6,10 @@
  */
 #include "rcu_impl.h"
 
+#include <sched.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 uint64_t lb_gp_latency_ns;
 static atomic_ulong deferred_now, deferred_peak;
@@ -54,6 +56,12 @@ static pthread_cond_t cb_work = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t cb_done = PTHREAD_COND_INITIALIZER;
 static pthread_once_t cb_once = PTHREAD_ONCE_INIT;
 
+static void run_callback(struct lb_rcu_head *head)
+{
+	head->func(head);
+	atomic_fetch_sub_explicit(&deferred_now, 1, memory_order_relaxed);
+}
+
 static void *cb_worker(void *arg)
 {
 	(void)arg;
@@ -77,8 +85,7 @@ static void *cb_worker(void *arg)
 		uint64_t n = 0;
 		while (fifo) {
 			struct lb_rcu_head *next = fifo->next;
-			fifo->func(fifo);
-			atomic_fetch_sub_explicit(&deferred_now, 1, memory_order_relaxed);
+			run_callback(fifo);
 			fifo = next;
 			n++;
 		}
@@ -98,6 +105,156 @@ static void cb_start(void)
 	pthread_detach(t);
 }
 
+/* ---- --gp-latency: per-CPU callback queues ---- */
+#define GP_MAX_CPUS 256
+struct gp_cpu {
+	pthread_mutex_t lock;
+	pthread_cond_t work, idle;
+	struct lb_rcu_head *head, **tail;
+	uint64_t due_ns; /* the newest queued callback's due time */
+	bool busy, started;
+	atomic_ulong ran;
+	unsigned cpu;
+};
+static struct gp_cpu gp_cpus[GP_MAX_CPUS];
+static unsigned gp_nr_cpus;
+static pthread_once_t gp_once = PTHREAD_ONCE_INIT;
+
+static void gp_init(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+	gp_nr_cpus = n > 0 ? (n < GP_MAX_CPUS ? (unsigned)n : GP_MAX_CPUS) : 1;
+	for (unsigned i = 0; i < gp_nr_cpus; i++) {
+		struct gp_cpu *c = &gp_cpus[i];
+		pthread_mutex_init(&c->lock, NULL);
+		pthread_cond_init(&c->work, NULL);
+		pthread_cond_init(&c->idle, NULL);
+		c->tail = &c->head;
+		c->cpu = i;
+	}
+}
+
+static void gp_sleep_until(uint64_t due)
+{
+	uint64_t now = now_ns();
+	if (due > now) {
+		uint64_t left = due - now;
+		struct timespec ts = {.tv_sec = (time_t)(left / 1000000000ull),
+				      .tv_nsec = (long)(left % 1000000000ull)};
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* One per CPU that queued callbacks, pinned there. Takes the queue as a
+ * batch, waits out its last callback's due time, then a real grace period,
+ * then runs the batch in order. */
+static void *gp_cpu_main(void *arg)
+{
+	struct gp_cpu *c = arg;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(c->cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	lb_rcu_register_thread();
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		while (!c->head)
+			pthread_cond_wait(&c->work, &c->lock);
+		struct lb_rcu_head *batch = c->head;
+		uint64_t due = c->due_ns;
+		c->head = NULL;
+		c->tail = &c->head;
+		c->busy = true;
+		pthread_mutex_unlock(&c->lock);
+		gp_sleep_until(due);
+		rcu_impl_synchronize();
+		unsigned long n = 0;
+		while (batch) {
+			struct lb_rcu_head *next = batch->next;
+			run_callback(batch);
+			batch = next;
+			n++;
+		}
+		atomic_fetch_add_explicit(&c->ran, n, memory_order_relaxed);
+		pthread_mutex_lock(&c->lock);
+		c->busy = false;
+		pthread_cond_broadcast(&c->idle);
+	}
+	return NULL;
+}
+
+static void gp_queue(struct lb_rcu_head *head)
+{
+	pthread_once(&gp_once, gp_init);
+	int cpu = sched_getcpu();
+	struct gp_cpu *c = &gp_cpus[cpu >= 0 && (unsigned)cpu < gp_nr_cpus ? (unsigned)cpu : 0];
+	uint64_t due = now_ns() + lb_gp_latency_ns;
+	head->next = NULL;
+	pthread_mutex_lock(&c->lock);
+	if (!c->started) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, gp_cpu_main, c) == 0) {
+			pthread_detach(t);
+			c->started = true;
+		}
+	}
+	if (!c->started) { /* no thread: run it here after a grace period */
+		pthread_mutex_unlock(&c->lock);
+		gp_sleep_until(due);
+		rcu_impl_synchronize();
+		run_callback(head);
+		atomic_fetch_add_explicit(&c->ran, 1, memory_order_relaxed);
+		return;
+	}
+	*c->tail = head;
+	c->tail = &head->next;
+	c->due_ns = due;
+	pthread_cond_signal(&c->work);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Waits until every per-CPU queue is empty and idle; true if any was not. */
+static bool rcu_gp_queues_drain(void)
+{
+	bool waited = false;
+	if (!lb_gp_latency_ns)
+		return false;
+	pthread_once(&gp_once, gp_init);
+	for (unsigned i = 0; i < gp_nr_cpus; i++) {
+		struct gp_cpu *c = &gp_cpus[i];
+		pthread_mutex_lock(&c->lock);
+		while (c->head || c->busy) {
+			waited = true;
+			pthread_cond_wait(&c->idle, &c->lock);
+		}
+		pthread_mutex_unlock(&c->lock);
+	}
+	return waited;
+}
+
+static void cb_drain(void);
+
+void lb_rcu_barrier(void)
+{
+	for (;;) {
+		bool waited = rcu_gp_queues_drain();
+		cb_drain();
+		rcu_impl_barrier();
+		if (!waited && !rcu_gp_queues_drain())
+			break;
+	}
+}
+
+uint64_t lb_rcu_callbacks_on_cpu(unsigned cpu)
+{
+	return cpu < gp_nr_cpus ? atomic_load_explicit(&gp_cpus[cpu].ran, memory_order_relaxed) : 0;
+}
+
+unsigned lb_rcu_callback_cpus(void)
+{
+	return gp_nr_cpus;
+}
+
 void lb_call_rcu(struct lb_rcu_head *head, void (*func)(struct lb_rcu_head *))
 {
 	unsigned long n = atomic_fetch_add_explicit(&deferred_now, 1, memory_order_relaxed) + 1;
@@ -109,6 +266,10 @@ void lb_call_rcu(struct lb_rcu_head *head, void (*func)(struct lb_rcu_head *))
 	LB_COUNT(LB_C_DEFER_FREE);
 	pthread_once(&cb_once, cb_start);
 	head->func = func;
+	if (lb_gp_latency_ns) {
+		gp_queue(head);
+		return;
+	}
 	atomic_fetch_add_explicit(&cb_queued, 1, memory_order_relaxed);
 	struct lb_rcu_head *top = atomic_load_explicit(&cb_stack, memory_order_relaxed);
 	do
@@ -122,14 +283,14 @@ void lb_call_rcu(struct lb_rcu_head *head, void (*func)(struct lb_rcu_head *))
 	}
 }
 
-void lb_rcu_barrier(void)
+/* Waits for the callbacks queued on the shared stack before the call. */
+static void cb_drain(void)
 {
 	uint64_t target = atomic_load_explicit(&cb_queued, memory_order_relaxed);
 	pthread_mutex_lock(&cb_mutex);
 	while (cb_completed < target)
 		pthread_cond_wait(&cb_done, &cb_mutex);
 	pthread_mutex_unlock(&cb_mutex);
-	rcu_impl_barrier();
 }
 
 uint64_t lb_rcu_deferred_outstanding(void)

@@ -61,22 +61,56 @@ static inline void lb_cpu_relax(void)
 
 /* ---- Locks -------------------------------------------------------------
  * The kernel's LPI locks are raw spinlocks held with IRQs off: a holder is
- * never descheduled. In userspace it can be, so the kind is a run-time
- * choice (--lock=) recorded in every result; the pure spinlock is the
- * faithful one when threads <= cores.
+ * never descheduled, and a raw spinlock is a qspinlock (queued_spin_lock:
+ * MCS queueing, each waiter spinning on its own node). The queued kind
+ * below is that lock, and the default (--lock=auto) when the run's threads
+ * fit on the CPUs. With more threads than CPUs a queued lock is the worst
+ * choice in userspace: the lock is handed to the next waiter in line, and
+ * if that waiter is preempted everyone behind it waits a whole time slice.
+ * An oversubscribed auto run therefore uses spin-yield (no hand-over, a
+ * waiter gives its CPU away after a bounded spin) and says so in the
+ * summary and in params.lock_choice. Every other kind stays available.
  */
 enum lb_lock_kind {
 	LB_LOCK_SPIN,	    /* test-and-set (ck_spinlock_fas) */
 	LB_LOCK_TICKET,	    /* FIFO ticket lock (ck_spinlock_ticket) */
 	LB_LOCK_SPIN_YIELD, /* test-and-set, sched_yield() after a bounded spin */
 	LB_LOCK_MUTEX,	    /* pthread mutex (sleeps) */
+	LB_LOCK_QUEUED,	    /* MCS queue lock, as the kernel's qspinlock */
 	LB_LOCK_NR
 };
 
 /* The kind new locks get; set once before structures are created. */
 extern enum lb_lock_kind lb_lock_default_kind;
+/* False until --lock names a kind: the driver then resolves "auto" per run
+ * with lb_lock_resolve_auto. */
+extern bool lb_lock_kind_explicit;
 const char *lb_lock_kind_name(enum lb_lock_kind k);
+/* Accepts every kind's name and "auto" (sets explicit = false). */
 int lb_lock_kind_parse(const char *s, enum lb_lock_kind *out);
+int lb_lock_kind_set(const char *s);
+/* --lock=auto: queued when threads <= cpus, else spin-yield. No-op when a
+ * kind was named. Returns a one-line reason for the choice (static). */
+const char *lb_lock_resolve_auto(unsigned threads, unsigned cpus);
+/* The reason lb_lock_resolve_auto gave last ("explicit" when named). */
+const char *lb_lock_choice(void);
+
+/* Lock classes: which of the kernel's locks a lock stands for, so that
+ * acquisitions can be counted per class (core/counters.h). */
+enum lb_lock_class {
+	LB_LC_OTHER,
+	LB_LC_LPI_LIST, /* era A: lpi_list_lock (LPI list + translation cache) */
+	LB_LC_XA,	/* era B: the LPI xarray's xa_lock */
+	LB_LC_IRQ,	/* vgic_irq.irq_lock */
+	LB_LC_AP_LIST,	/* vgic_cpu.ap_list_lock */
+	LB_LC_ITS,	/* vgic_its.its_lock (a mutex) */
+	LB_LC_CMD,	/* vgic_its.cmd_lock (a mutex) */
+	LB_LC_CACHE,	/* a translation cache's own lock (v6.9 lru, other designs) */
+	LB_LC_NR
+};
+const char *lb_lock_class_name(enum lb_lock_class c);
+
+struct lb_mcs_node;
 
 struct lb_lock {
 	union {
@@ -90,12 +124,20 @@ struct lb_lock {
 		ck_spinlock_ticket_t ticket;
 #endif
 		pthread_mutex_t mutex;
+		/* Queued: the tail of the waiters' queue; NULL when free. C11
+		 * atomics in every build (TSan follows them). */
+		_Atomic(struct lb_mcs_node *) tail;
 	} u;
 	uint8_t kind;
+	uint8_t cls; /* enum lb_lock_class */
 };
 
 void lb_lock_init(struct lb_lock *l);
 void lb_lock_init_kind(struct lb_lock *l, enum lb_lock_kind kind);
+static inline void lb_lock_set_class(struct lb_lock *l, enum lb_lock_class c)
+{
+	l->cls = (uint8_t)c;
+}
 void lb_lock_destroy(struct lb_lock *l);
 void lb_lock_slow(struct lb_lock *l); /* contended path; counts */
 bool lb_trylock(struct lb_lock *l);
@@ -105,6 +147,7 @@ bool lb_trylock(struct lb_lock *l);
 static inline void lb_lock(struct lb_lock *l)
 {
 	LB_COUNT(LB_C_LOCK_ACQ);
+	LB_COUNT_CLASS(l->cls);
 	if (lb_likely(lb_trylock(l)))
 		return;
 	LB_COUNT(LB_C_LOCK_CONTENDED);
@@ -302,8 +345,15 @@ void lb_call_rcu(struct lb_rcu_head *head, void (*func)(struct lb_rcu_head *));
  * thread, outside any read section. */
 void lb_rcu_barrier(void);
 /* Emulated grace-period latency in ns added to each synchronize (kernel
- * grace periods take milliseconds; liburcu's take microseconds). */
+ * grace periods take milliseconds; liburcu's take microseconds). When set,
+ * lb_call_rcu callbacks (kfree_rcu / call_rcu) are delayed as long too:
+ * they queue on the calling CPU and run there, on a callback thread pinned
+ * to that CPU, once their due time has passed and a real grace period has
+ * elapsed (as the kernel runs callbacks per CPU, in softirq or rcuc). */
 extern uint64_t lb_gp_latency_ns;
+/* Callbacks run so far per CPU under --gp-latency (0 for other CPUs). */
+uint64_t lb_rcu_callbacks_on_cpu(unsigned cpu);
+unsigned lb_rcu_callback_cpus(void);
 /* Outstanding deferred callbacks (queued, not yet run) and the peak. */
 uint64_t lb_rcu_deferred_outstanding(void);
 uint64_t lb_rcu_deferred_peak(void);

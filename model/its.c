@@ -141,8 +141,12 @@ static void its_vm_free(struct its_vm_mem *m, unsigned its_inited, unsigned vcpu
 		pthread_mutex_destroy(&vm->its[i].its_lock);
 		pthread_mutex_destroy(&vm->its[i].cmd_lock);
 	}
-	for (unsigned i = 0; i < vcpus_inited; i++)
-		lb_lock_destroy(&vm->vcpus[i].ap_list_lock);
+	for (unsigned i = 0; i < vcpus_inited; i++) {
+		struct lb_vcpu *v = &vm->vcpus[i];
+		lb_lock_destroy(&v->ap_list_lock);
+		lb_free(LB_MEM_OTHER, v->sort_buf, v->sort_cap * sizeof(*v->sort_buf));
+	}
+	its_bus_free(vm);
 	lb_free(LB_MEM_ITS, vm->its, (size_t)vm->nr_its * sizeof(*vm->its));
 	lb_free(LB_MEM_ITS, m->vcpus_raw, its_vcpus_bytes(vm->nr_vcpus));
 	lb_free(LB_MEM_ITS, vm->prop, LB_NR_LPI_SPACE);
@@ -153,7 +157,7 @@ int its_vm_create(const struct its_vm_cfg *cfg, struct its_vm **out)
 {
 	*out = NULL;
 	if (!cfg->store || !cfg->cache || !cfg->nr_vcpus || cfg->nr_vcpus > ITS_MAX_VCPUS ||
-	    !cfg->nr_its || cfg->nr_its > ITS_MAX_ITS)
+	    !cfg->nr_its || cfg->nr_its > ITS_MAX_ITS || cfg->nr_lrs > ITS_MAX_LRS)
 		return -EINVAL;
 	struct its_vm_mem *m = lb_zalloc(LB_MEM_ITS, sizeof(*m));
 	if (!m)
@@ -163,6 +167,9 @@ int its_vm_create(const struct its_vm_cfg *cfg, struct its_vm **out)
 	vm->cache_ops = cfg->cache;
 	vm->nr_vcpus = cfg->nr_vcpus;
 	vm->nr_its = cfg->nr_its;
+	vm->nr_lrs = cfg->nr_lrs ? cfg->nr_lrs : ITS_DEFAULT_LRS;
+	vm->guest_acks = !cfg->no_guest_acks;
+	vm->movall_all = cfg->movall_all;
 	m->vcpus_raw = lb_zalloc(LB_MEM_ITS, its_vcpus_bytes(vm->nr_vcpus));
 	vm->its = lb_zalloc(LB_MEM_ITS, (size_t)vm->nr_its * sizeof(*vm->its));
 	vm->prop = lb_zalloc(LB_MEM_ITS, LB_NR_LPI_SPACE);
@@ -178,6 +185,7 @@ int its_vm_create(const struct its_vm_cfg *cfg, struct its_vm **out)
 		struct lb_vcpu *v = &vm->vcpus[i];
 		v->id = i;
 		lb_lock_init(&v->ap_list_lock);
+		lb_lock_set_class(&v->ap_list_lock, LB_LC_AP_LIST);
 		lb_list_init(&v->ap_list_head);
 		atomic_init(&v->nr_queued, 0);
 	}
@@ -193,6 +201,8 @@ int its_vm_create(const struct its_vm_cfg *cfg, struct its_vm **out)
 		lb_list_init(&its->collections);
 	}
 
+	if (its_bus_build(vm))
+		goto enomem;
 	struct cache_cfg cc = {.store = vm->store, .nr_vcpus = vm->nr_vcpus};
 	if (cfg->cache->flags & CACHE_F_PER_ITS) {
 		for (unsigned i = 0; i < vm->nr_its; i++) {
@@ -238,8 +248,9 @@ void its_vm_list_totals(struct its_vm *vm, uint64_t *queued, uint64_t *drained, 
 {
 	uint64_t q = 0, d = 0, b = 0;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		q += vm->vcpus[i].queued;
-		d += vm->vcpus[i].drained;
+		/* A migration is one queueing and one removal of no injection. */
+		q += vm->vcpus[i].queued - vm->vcpus[i].migrated;
+		d += vm->vcpus[i].drained - vm->vcpus[i].migrated;
 		b += vm->vcpus[i].bugs;
 	}
 	*queued = q;

@@ -48,9 +48,37 @@ struct cache_ops;
 /* Where each ITS's GITS_TRANSLATER would be: the era-A cache key's doorbell. */
 #define ITS_DOORBELL(i) (0x08080000ull + (uint64_t)(i)*0x20000ull + 0x10040ull)
 
-/* ---- vCPUs ---- */
+/* ---- vCPUs ----
+ * The run loop's state (its_vcpu.c): KVM's vcpu->mode and vcpu->requests,
+ * and the list registers of a GICv3 CPU interface. */
+enum lb_vcpu_mode { VCPU_OUTSIDE_GUEST, VCPU_IN_GUEST, VCPU_EXITING_GUEST };
+#define VCPU_REQ_IRQ_PENDING 1u	 /* KVM_REQ_IRQ_PENDING */
+#define ITS_MAX_LRS	     16u /* ICH_VTR_EL2.ListRegs allows up to 16 */
+#define ITS_DEFAULT_LRS	     4u	 /* Neoverse N1/V1/N2 implement 4 */
+
+enum lb_lr_state { LR_INVALID, LR_PENDING };
+struct lb_lr {
+	uint32_t intid; /* a list register names the INTID, not the irq */
+	uint8_t state;
+};
+
 struct lb_vcpu {
 	unsigned id;
+	/* Written by kickers, read by the vCPU thread. */
+	atomic_uint requests; /* VCPU_REQ_* bits (kvm_make_request) */
+	atomic_int mode;      /* enum lb_vcpu_mode (kvm_vcpu_exiting_guest_mode) */
+	pthread_t thread;     /* where the "IPI" (a signal) goes */
+	atomic_bool has_thread;
+	atomic_uint ipis_in_flight; /* kickers between the cmpxchg and the signal */
+	/* The vCPU thread's own. */
+	struct lb_lr lr[ITS_MAX_LRS];
+	unsigned used_lrs;
+	struct lb_irq **sort_buf; /* vgic_sort_ap_list's scratch */
+	size_t sort_cap;
+	uint64_t migrated;	    /* moved to another vCPU's list by a prune (counted in
+				     * this one's drained and the other's queued) */
+	uint64_t exit_ns, flush_ns; /* time in sync (fold + prune) and flush */
+	uint64_t exits, kick_exits, tick_exits, aborted_entries, acks, delivered, sorts;
 	struct lb_lock ap_list_lock; /* kernel: raw spinlock */
 	struct lb_list ap_list_head; /* irqs via irq->ap_list, under ap_list_lock */
 	/* Entries on the list; written under ap_list_lock, read without it so an
@@ -110,8 +138,22 @@ struct its {
 	uint64_t cmds[ITS_CMD_NR], cmd_errors;
 };
 
+/* The VM's MMIO bus (its_bus.c): what kvm_io_bus_get_dev searches. */
+struct its_bus_dev {
+	uint64_t addr, len;
+	struct its *its; /* NULL: a distributor or redistributor frame */
+};
+struct its_bus {
+	unsigned nr;
+	struct its_bus_dev *devs; /* sorted by addr */
+};
+
 struct its_vm {
 	struct store *store;
+	struct its_bus bus;
+	unsigned nr_lrs; /* list registers per vCPU (1..ITS_MAX_LRS) */
+	bool guest_acks; /* the guest acks and EOIs what it receives */
+	bool movall_all; /* MOVALL as released in v6.10: retargets every LPI */
 	const struct cache_ops *cache_ops;
 	struct cache *shared_cache; /* VM-wide designs; NULL otherwise */
 	unsigned nr_vcpus, nr_its;
@@ -125,8 +167,11 @@ struct its_vm {
 struct its_vm_cfg {
 	struct store *store;
 	const struct cache_ops *cache;
-	unsigned nr_vcpus; /* 1..4096 */
-	unsigned nr_its;   /* 1..64 */
+	unsigned nr_vcpus;  /* 1..4096 */
+	unsigned nr_its;    /* 1..64 */
+	unsigned nr_lrs;    /* 0: ITS_DEFAULT_LRS */
+	bool no_guest_acks; /* --selftest=2024: the guest never unmasks */
+	bool movall_all;    /* the released v6.10 MOVALL bug (see its_cmd.c) */
 };
 
 /* Builds a VM with empty ITS tables, every ITS enabled, every LPI enabled at
@@ -172,6 +217,44 @@ struct its_inject_stats {
 	uint64_t hits, misses;
 	uint64_t result[ITS_INJ_NR];
 };
+
+/* What the calling thread did in the model since the last take: kicks
+ * (every vgic_queue_irq_unlock with a target), IPIs sent (kicks that found
+ * the vCPU in guest mode), doorbell lookups (SRCU + kvm_io_bus_get_dev). */
+enum its_stage { ITS_ST_DOORBELL, ITS_ST_CACHE, ITS_ST_QUEUE, ITS_ST_KICK, ITS_ST_PUT, ITS_ST_NR };
+struct its_thread_stats {
+	uint64_t kicks, ipis, doorbell_lookups;
+	/* Sampled stage times of its_inject (ref path): set `sample` before one
+	 * injection to time its stages (queue includes the kick, timed apart). */
+	bool sample;
+	uint64_t sampled, stage_ns[ITS_ST_NR];
+	uint32_t last_ns[ITS_ST_NR]; /* the last sampled injection's stages */
+};
+uint64_t its_clock_ns(void);
+extern _Thread_local struct its_thread_stats its_tls;
+
+/* kvm_io_bus_get_dev for an ITS doorbell, inside an SRCU-like read section
+ * (__vgic_doorbell_to_its). Returns the ITS or NULL. Context: any thread. */
+struct its *its_doorbell_to_its(struct its_vm *vm, uint64_t doorbell);
+int its_bus_build(struct its_vm *vm);
+void its_bus_free(struct its_vm *vm);
+
+/* ---- The vCPU run loop (its_vcpu.c) ----
+ * One call = one pass of KVM's run loop: consume requests, flush pending
+ * irqs into the list registers (kvm_vgic_flush_hwstate), enter guest mode,
+ * run the guest until an IPI, a host tick or `stop`, leave guest mode, fold
+ * the list registers and prune the ap_list (kvm_vgic_sync_hwstate).
+ * Context: the vCPU's own thread, registered with its_vcpu_attach. */
+void its_vcpu_attach(struct lb_vcpu *vcpu);
+/* The vCPU's thread is leaving: no signal is sent to it after this returns. */
+void its_vcpu_detach(struct lb_vcpu *vcpu);
+void its_vcpu_run_once(struct its_vm *vm, struct lb_vcpu *vcpu, const atomic_bool *stop,
+		       bool yield);
+/* Pieces of it, for tests. Context: the vCPU's thread, or quiescent. */
+void its_vcpu_flush(struct its_vm *vm, struct lb_vcpu *vcpu);
+void its_vcpu_sync(struct its_vm *vm, struct lb_vcpu *vcpu);
+/* The guest takes every pending list register (IAR + EOI); returns how many. */
+unsigned its_vcpu_guest_ack(struct lb_vcpu *vcpu);
 
 /* Signals (devid, eventid) on its: translate through the cache; on a miss
  * resolve through the tables under its_lock and insert into the cache;

@@ -43,8 +43,8 @@ const char *its_cmd_name(enum its_cmd_type t)
 
 static void its_cmd_begin(struct its *its)
 {
-	pthread_mutex_lock(&its->cmd_lock);
-	pthread_mutex_lock(&its->its_lock);
+	its_mutex_lock(&its->cmd_lock, LB_LC_CMD);
+	its_mutex_lock(&its->its_lock, LB_LC_ITS);
 }
 
 static int its_cmd_end(struct its *its, enum its_cmd_type t, int rc)
@@ -261,15 +261,30 @@ int its_cmd_movi(struct its *its, uint32_t devid, uint32_t eventid, uint32_t ici
 }
 
 /* ---- MOVALL ---- */
+/*
+ * MOVALL per era (vgic_its_cmd_handle_movall):
+ *  v6.8   vgic_copy_lpi_list copies the INTIDs targeting the source vCPU
+ *         under lpi_list_lock, each is retargeted (get, update_affinity,
+ *         put), then vgic_its_invalidate_cache empties the VM's cache.
+ *  v6.10  walks every LPI of the xarray (get, update_affinity, put) and
+ *         invalidates this ITS's cache only. As released it retargeted
+ *         every LPI, whatever its vCPU (vm->movall_all: its-churn
+ *         --movall=v6.10-bug); stable kernels (Debian's 6.12) move only
+ *         those on the source vCPU, which is the default here.
+ * The store's iterator stands for both walks (the list backend copies
+ * INTIDs under its lock, the xarray walks with try-get); the scope of the
+ * invalidation is the cache design's (VM-wide for lru, per ITS for xa).
+ */
 struct its_movall_arg {
 	struct lb_vcpu *from, *to;
+	bool all;
 };
 
 static int its_movall_one(struct lb_irq *irq, void *arg)
 {
 	struct its_movall_arg *a = arg;
 	lb_lock(&irq->irq_lock);
-	if (irq->target_vcpu == a->from)
+	if (irq->target_vcpu == a->from || a->all)
 		irq->target_vcpu = a->to;
 	lb_unlock(&irq->irq_lock);
 	return 0;
@@ -277,7 +292,8 @@ static int its_movall_one(struct lb_irq *irq, void *arg)
 
 static int its_movall_locked(struct its *its, unsigned from_id, unsigned to_id)
 {
-	struct its_movall_arg a = {its_vcpu(its, from_id), its_vcpu(its, to_id)};
+	struct its_movall_arg a = {its_vcpu(its, from_id), its_vcpu(its, to_id),
+				   its->vm->movall_all};
 	if (!a.from || !a.to)
 		return -EINVAL;
 	if (a.from == a.to)

@@ -10,6 +10,14 @@
 #include "../caches/cache.h"
 #include "its.h"
 
+/* The ITS mutexes (KVM: struct mutex), counted per lock class like the
+ * spinlocks (core/sync.h). */
+static inline void its_mutex_lock(pthread_mutex_t *m, enum lb_lock_class cls)
+{
+	LB_COUNT_CLASS(cls);
+	pthread_mutex_lock(m);
+}
+
 /* ---- table lookups: Context: its->its_lock held (or quiescent) ---- */
 struct its_device *its_find_device(struct its *its, uint32_t devid);
 struct its_ite *its_find_ite_in(struct its_device *dev, uint32_t eventid);
@@ -53,6 +61,12 @@ static inline uint8_t its_lpi_config(const struct its_vm *vm, uint32_t intid)
  * target's ap_list_lock, dropping and retaking irq_lock to respect
  * ap_list_lock > irq_lock, then rechecks. */
 enum its_inject_result its_queue_irq_unlock(struct lb_irq *irq);
+
+/* kvm_make_request(KVM_REQ_IRQ_PENDING) + kvm_vcpu_kick (its_vcpu.c): the
+ * request bit, a cmpxchg of the vCPU's mode from IN_GUEST to EXITING, and a
+ * signal to its thread only when that succeeded. Context: any; no lock
+ * needed (vgic_queue_irq_unlock kicks after dropping its locks). */
+void its_vcpu_kick(struct lb_vcpu *vcpu);
 
 /* Applies the guest's configuration byte to irq and queues it if that
  * made it deliverable (KVM's update_lpi_config). When `only_target` is not

@@ -11,16 +11,24 @@
  *     and queue, still under its_lock. As in KVM, no extra reference is
  *     taken there: the ITE's reference cannot go while its_lock is held.
  *
+ * The doorbell: designs with a cache per ITS (v6.10) find the ITS from the
+ * MSI's doorbell on every injection (vgic_its_check_cache ->
+ * __vgic_doorbell_to_its: SRCU + kvm_io_bus_get_dev, its_bus.c); VM-wide
+ * designs (v6.8) key the cache by the doorbell and search the bus only on
+ * a miss (vgic_msi_to_its), as both eras do on a miss.
+ *
  * Queueing: irq_lock, then the target's ap_list_lock. The lock order is
  * ap_list_lock > irq_lock, so the irq lock is dropped, both are taken in
  * order, and the decision is re-made: if the irq got queued or retargeted
  * meanwhile, start over. The list's reference is taken with both held.
+ * Whenever the irq has a target, queued now or already on a list, the
+ * target is kicked after the locks are dropped (vgic_queue_irq_unlock:
+ * the edge case of an irq already on the list whose earlier instance the
+ * guest may have EOIed needs the vCPU to look again).
  *
- * Acknowledgement: the guest takes every irq off its list (ap_list_lock,
- * then each irq_lock), clears pending and drops the list's reference. A
- * retargeted irq is simply acknowledged where it is; KVM would migrate it
- * to its new vCPU's list on the next list prune (not modelled: the guest
- * here acknowledges everything it is given).
+ * The vCPU side (its_vcpu.c) delivers through list registers and prunes;
+ * its_vcpu_drain below is the quiescent shortcut (teardown, verify, tests):
+ * it takes every irq off the list and forgets the list registers.
  *
  * Context: every function here runs on a registered RCU thread outside a
  * read section.
@@ -44,6 +52,8 @@ enum its_inject_result its_queue_irq_unlock(struct lb_irq *irq)
 		if (irq->vcpu || !target) {
 			enum its_inject_result r = irq->vcpu ? ITS_INJ_COALESCED : ITS_INJ_HELD;
 			lb_unlock(&irq->irq_lock);
+			if (target)
+				its_vcpu_kick(target);
 			return r;
 		}
 		lb_unlock(&irq->irq_lock);
@@ -64,6 +74,7 @@ enum its_inject_result its_queue_irq_unlock(struct lb_irq *irq)
 	atomic_fetch_add_explicit(&target->nr_queued, 1, memory_order_relaxed);
 	lb_unlock(&irq->irq_lock);
 	lb_unlock(&target->ap_list_lock);
+	its_vcpu_kick(target);
 	return ITS_INJ_QUEUED;
 }
 
@@ -116,12 +127,15 @@ static int its_resolve_locked(struct its *its, uint32_t devid, uint32_t eventid,
 static enum its_inject_result its_inject_miss(struct its *its, uint32_t devid, uint32_t eventid,
 					      struct its_inject_stats *st)
 {
-	struct cache *c = its->cache;
 	struct lb_irq *irq;
 	enum its_inject_result r;
 	st->misses++;
 	LB_COUNT(LB_C_CACHE_MISS);
-	pthread_mutex_lock(&its->its_lock);
+	its = its_doorbell_to_its(its->vm, its->doorbell); /* vgic_msi_to_its */
+	if (!its)
+		return ITS_INJ_UNMAPPED;
+	struct cache *c = its->cache;
+	its_mutex_lock(&its->its_lock, LB_LC_ITS);
 	if (its_resolve_locked(its, devid, eventid, &irq) == 0) {
 		irq_check(irq);
 		c->ops->insert(c, its->doorbell, devid, eventid, irq);
@@ -133,6 +147,16 @@ static enum its_inject_result its_inject_miss(struct its *its, uint32_t devid, u
 	}
 	pthread_mutex_unlock(&its->its_lock);
 	return r;
+}
+
+/* Per-ITS caches need the ITS before the lookup: resolve the doorbell
+ * (v6.10's vgic_its_check_cache). VM-wide caches key by the doorbell. */
+static bool its_find_for_lookup(struct its **its)
+{
+	if (!((*its)->cache->ops->flags & CACHE_F_PER_ITS))
+		return true;
+	*its = its_doorbell_to_its((*its)->vm, (*its)->doorbell);
+	return *its != NULL;
 }
 
 /*
@@ -147,9 +171,13 @@ static enum its_inject_result its_inject_miss(struct its *its, uint32_t devid, u
 enum its_inject_result its_inject_rcu(struct its *its, uint32_t devid, uint32_t eventid,
 				      struct its_inject_stats *st)
 {
-	struct cache *c = its->cache;
 	enum its_inject_result r;
 	struct lb_irq *held = NULL;
+	if (!its_find_for_lookup(&its)) {
+		st->result[ITS_INJ_UNMAPPED]++;
+		return ITS_INJ_UNMAPPED;
+	}
+	struct cache *c = its->cache;
 	lb_rcu_read_lock();
 	struct lb_irq *irq = c->ops->lookup_rcu(c, its->doorbell, devid, eventid);
 	if (!irq) {
@@ -183,20 +211,44 @@ enum its_inject_result its_inject_rcu(struct its *its, uint32_t devid, uint32_t 
 enum its_inject_result its_inject(struct its *its, uint32_t devid, uint32_t eventid,
 				  struct its_inject_stats *st)
 {
-	struct cache *c = its->cache;
 	enum its_inject_result r;
+	bool smp = its_tls.sample;
+	uint64_t t0 = smp ? its_clock_ns() : 0;
+#define ITS_STAGE(s)                                                                               \
+	do {                                                                                       \
+		if (smp) {                                                                         \
+			uint64_t t1 = its_clock_ns();                                              \
+			its_tls.stage_ns[s] += t1 - t0;                                            \
+			its_tls.last_ns[s] = (uint32_t)(t1 - t0);                                  \
+			t0 = t1;                                                                   \
+		}                                                                                  \
+	} while (0)
+	bool found = its_find_for_lookup(&its);
+	ITS_STAGE(ITS_ST_DOORBELL);
+	if (!found) {
+		st->result[ITS_INJ_UNMAPPED]++;
+		return ITS_INJ_UNMAPPED;
+	}
+	struct cache *c = its->cache;
 	struct lb_irq *irq = c->ops->lookup(c, its->doorbell, devid, eventid);
 	if (irq) {
+		ITS_STAGE(ITS_ST_CACHE);
 		st->hits++;
 		LB_COUNT(LB_C_CACHE_HIT);
 		irq_check(irq);
 		lb_lock(&irq->irq_lock);
 		irq->pending_latch = true;
 		r = its_queue_irq_unlock(irq);
+		ITS_STAGE(ITS_ST_QUEUE);
 		store_put(its->vm->store, irq);
+		ITS_STAGE(ITS_ST_PUT);
 	} else {
 		r = its_inject_miss(its, devid, eventid, st);
+		ITS_STAGE(ITS_ST_CACHE); /* a miss: lookup, tables, insert, queue */
 	}
+#undef ITS_STAGE
+	if (smp)
+		its_tls.sampled++;
 	st->result[r]++;
 	return r;
 }
@@ -205,6 +257,7 @@ unsigned its_vcpu_drain(struct its_vm *vm, struct lb_vcpu *vcpu)
 {
 	unsigned n = 0;
 	lb_lock(&vcpu->ap_list_lock);
+	vcpu->used_lrs = 0;
 	while (!lb_list_empty(&vcpu->ap_list_head)) {
 		struct lb_irq *irq = lb_list_entry(vcpu->ap_list_head.next, struct lb_irq, ap_list);
 		irq_check(irq);

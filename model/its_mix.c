@@ -48,7 +48,7 @@ int its_layout_map(struct its_vm *vm, const struct its_layout *l)
 	int rc = 0;
 	for (unsigned t = 0; !rc && t < vm->nr_its; t++)
 		for (unsigned c = 0; !rc && c < l->nr_vcpus; c++)
-			rc = its_cmd_mapc(&vm->its[t], c, c, true);
+			rc = its_cmd_mapc(&vm->its[t], c, its_layout_mapc_target(l, c), true);
 	for (uint32_t dev = 0; !rc && dev < l->nr_devices; dev++)
 		rc = its_layout_map_device(vm, l, dev);
 	for (unsigned t = 0; !rc && t < vm->nr_its; t++)

@@ -23,7 +23,16 @@
 
 struct its_layout {
 	unsigned nr_vcpus, nr_devices, nr_events, nr_its;
+	/* The selftest as published in 2024: its MAPC encoded the target vCPU
+	 * shifted right by 16, so every collection maps to vCPU 0. */
+	bool mapc_to_vcpu0;
 };
+
+/* The vCPU MAPC gives collection c (0 under mapc_to_vcpu0). */
+static inline unsigned its_layout_mapc_target(const struct its_layout *l, unsigned c)
+{
+	return l->mapc_to_vcpu0 ? 0 : c;
+}
 
 static inline struct its *its_layout_its(struct its_vm *vm, const struct its_layout *l,
 					 uint32_t dev)

@@ -173,6 +173,15 @@ struct store_ops {
 	 * RCU-deferred frees are lb_rcu_barrier()'s business instead.
 	 */
 	void (*quiesce)(struct store *s);
+	/*
+	 * Optional, era A (list): the store's global lock, for a translation
+	 * cache that runs under it as v6.8's ran under lpi_list_lock, and the
+	 * put a holder of that lock uses (the kernel's __vgic_put_lpi_locked:
+	 * decrement; at zero unlink and free, all under the lock).
+	 * Context of put_locked: global_lock held; the store frees at once.
+	 */
+	struct lb_lock *(*global_lock)(struct store *s);
+	void (*put_locked)(struct store *s, struct lb_irq *irq);
 };
 
 /* Every backend begins with this, so generic code can find its ops. */

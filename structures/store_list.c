@@ -40,6 +40,7 @@ static struct store *list_create(const struct store_cfg *cfg)
 		return NULL;
 	l->base.ops = &store_list_ops;
 	lb_lock_init(&l->lock);
+	lb_lock_set_class(&l->lock, LB_LC_LPI_LIST);
 	lb_list_init(&l->head);
 	return &l->base;
 }
@@ -85,6 +86,23 @@ static void list_put(struct store *s, struct lb_irq *irq)
 	lb_list_del_init(&irq->lpi_list);
 	LB_WRITE_ONCE(l->count, l->count - 1);
 	lb_unlock(&l->lock);
+	irq_free_now(irq);
+}
+
+static struct lb_lock *list_global_lock(struct store *s)
+{
+	return &to_list(s)->lock;
+}
+
+/* Context: l->lock held (a cache sharing it, see store.h). */
+static void list_put_locked(struct store *s, struct lb_irq *irq)
+{
+	struct store_list *l = to_list(s);
+	irq_check(irq);
+	if (!lb_ref_put(&irq->refcount))
+		return;
+	lb_list_del_init(&irq->lpi_list);
+	LB_WRITE_ONCE(l->count, l->count - 1);
 	irq_free_now(irq);
 }
 
@@ -172,4 +190,6 @@ const struct store_ops store_list_ops = {
     .put = list_put,
     .for_each = list_for_each,
     .stats = list_stats,
+    .global_lock = list_global_lock,
+    .put_locked = list_put_locked,
 };

@@ -516,6 +516,7 @@ static void *xa_modify_held(struct xarray *xa, unsigned long index, void *old, v
 void xa_init_flags(struct xarray *xa, unsigned int flags)
 {
 	lb_lock_init(&xa->xa_lock);
+	lb_lock_set_class(&xa->xa_lock, LB_LC_XA);
 	xa->xa_flags = flags & XA_FLAGS_LOCK_IRQ;
 	xa->xa_marks = 0;
 	xa->xa_head = NULL;

@@ -75,7 +75,8 @@ static int fx_init(struct fx *f, const struct cache_ops *cops, const struct stor
 	CHECKF(f->store, "%s: store create failed", f->name);
 	if (!f->store)
 		return -1;
-	struct its_vm_cfg vc = {f->store, cops, l.nr_vcpus, l.nr_its};
+	struct its_vm_cfg vc = {
+	    .store = f->store, .cache = cops, .nr_vcpus = l.nr_vcpus, .nr_its = l.nr_its};
 	int rc = its_vm_create(&vc, &f->vm);
 	CHECKF(rc == 0, "%s: its_vm_create: %d", f->name, rc);
 	if (!rc) {
@@ -492,7 +493,8 @@ static void test_enomem(const struct cache_ops *cops, const struct store_ops *so
 		if (!f.store)
 			break; /* skipped, or failed elsewhere in this suite */
 		lb_alloc_fail_nth(nth);
-		struct its_vm_cfg vc = {f.store, cops, l.nr_vcpus, l.nr_its};
+		struct its_vm_cfg vc = {
+		    .store = f.store, .cache = cops, .nr_vcpus = l.nr_vcpus, .nr_its = l.nr_its};
 		int rc = its_vm_create(&vc, &f.vm);
 		if (rc == 0) {
 			its_layout_map(f.vm, &f.l); /* may fail part way: fine */

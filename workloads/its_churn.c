@@ -70,6 +70,24 @@ static void churn_record_mix(struct json *js, const struct bench_opt *o)
 	json_str(js, o->json, churn_opt.mix_text[0] ? churn_opt.mix_text : CHURN_DEFAULT_MIX);
 }
 
+static const char *const movall_choices[] = {"fixed", "v6.10-bug", NULL};
+
+static int churn_parse_movall(const struct bench_opt *o, const char *arg)
+{
+	if (strcmp(arg, "fixed") == 0)
+		lpistress_opt.movall_all = false;
+	else if (strcmp(arg, "v6.10-bug") == 0)
+		lpistress_opt.movall_all = true;
+	else
+		return opt_error(o->name, "expected fixed or v6.10-bug, got '%s'", arg);
+	return 0;
+}
+
+static void churn_record_movall(struct json *js, const struct bench_opt *o)
+{
+	json_str(js, o->json, movall_choices[lpistress_opt.movall_all ? 1 : 0]);
+}
+
 static const struct bench_opt its_churn_opts[] = {
     LPISTRESS_OPTS,
     GETMODE_OPTS,
@@ -91,6 +109,14 @@ static const struct bench_opt its_churn_opts[] = {
      .unit = "/s",
      .json = "cmd_rate",
      .help = "command sequences per second, 0 = back to back"},
+    {.name = "movall",
+     .type = OPT_ENUM,
+     .choices = movall_choices,
+     .json = "movall",
+     .help = "MOVALL moves the LPIs on the source vCPU (fixed), or every LPI as v6.10 was "
+	     "released (v6.10-bug)",
+     .parse = churn_parse_movall,
+     .record = churn_record_movall},
     {0},
 };
 
@@ -99,6 +125,11 @@ static int churn_validate(const struct wl_plan *plan)
 	if (!churn_opt.mix_text[0] && churn_set_mix("cmd-mix", CHURN_DEFAULT_MIX))
 		return -1;
 	return lpistress_validate(plan);
+}
+
+static unsigned churn_planned_threads(void)
+{
+	return lpistress_planned_threads() + 1; /* the command thread */
 }
 
 static uint64_t churn_now_ns(void)
@@ -223,7 +254,9 @@ const struct workload_ops workload_its_churn_ops = {
     .validate = churn_validate,
     .expected_lpis = lpistress_expected_lpis,
     .setup = churn_setup,
+    .planned_threads = churn_planned_threads,
     .thread_init = lpistress_thread_init,
+    .thread_exit = lpistress_thread_exit,
     .op = churn_op,
     .verify = lpistress_verify,
     .report = churn_report,

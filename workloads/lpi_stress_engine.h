@@ -6,9 +6,13 @@
  *
  * Threads (roles by worker id, set by lpistress_setup):
  *   [0, d)           injectors, one per device, timed: each signals every
- *                    event of its device -i times, one injection per op,
- *                    then returns WL_DONE (the run ends when all are done)
- *   [d, d + v)       vCPUs: each acknowledges its list, like the guest
+ *                    event of its device -i times (a pass), one injection
+ *                    per op, and repeats whole passes until the run has
+ *                    lasted --duration (default 1 s), then returns WL_DONE
+ *                    (the run ends when all are done)
+ *   [d, d + v)       vCPUs: KVM's run loop around a spinning guest
+ *                    (its_vcpu.c): kicked out of guest mode, they fold
+ *                    list registers, prune and flush their lists
  *   [d + v, ...)     extra helpers a workload asks for (its-churn's
  *                    command thread)
  *
@@ -36,8 +40,15 @@ struct lpistress_kernel {
 };
 extern const struct lpistress_kernel lpistress_kernels[];
 
+enum lpistress_syscall { LPISTRESS_SYSCALL_PIPE, LPISTRESS_SYSCALL_NONE };
+enum lpistress_guest_spin { LPISTRESS_SPIN_AUTO, LPISTRESS_SPIN_SPIN, LPISTRESS_SPIN_YIELD };
+
 struct lpistress_opts {
-	uint64_t vcpus, devices, events, iterations, nr_its, inject_cost_ns;
+	uint64_t vcpus, devices, events, iterations, nr_its, inject_cost_ns, lrs;
+	int selftest_2024;  /* --selftest: 0 fixed, 1 2024 (all collections on vCPU 0, no acks) */
+	bool movall_all;    /* its-churn --movall=v6.10-bug */
+	int syscall;	    /* --inject-syscall: enum lpistress_syscall */
+	int guest_spin;	    /* --guest-spin: enum lpistress_guest_spin */
 	const char *cache;  /* --cache, or NULL: per --kernel, else xa */
 	const char *kernel; /* --kernel (a name in lpistress_kernels), or NULL */
 };
@@ -49,6 +60,11 @@ uint32_t lpistress_expected_lpis(void);
 const char *lpistress_cache_choice(unsigned i);
 void lpistress_record_cache(struct json *js, const struct bench_opt *o);
 const char *lpistress_kernel_choice(unsigned i);
+extern const char *const lpistress_selftest_choices[];
+extern const char *const lpistress_syscall_choices[];
+extern const char *const lpistress_guest_spin_choices[];
+/* Threads set-up will ask for (d + v + extra): --lock=auto decides from it. */
+unsigned lpistress_planned_threads(void);
 
 /* clang-format off */
 #define LPISTRESS_OPTS                                                                             \
@@ -74,15 +90,38 @@ const char *lpistress_kernel_choice(unsigned i);
 	 "xa+lru, v6.10 xa+xa (--backend and --cache replace its parts)"},                         \
 	{.name = "inject-cost", .type = OPT_DURATION, .dest = &lpistress_opt.inject_cost_ns,       \
 	 .max = 3600000000000ull, .unit = "ns", .json = "inject_cost_ns",                          \
-	 .help = "busy-wait per injection standing in for the ioctl (e.g. 1us)"}
+	 .help = "extra busy-wait per injection on top of the syscall (e.g. 1us)"},               \
+	{.name = "inject-syscall", .type = OPT_ENUM, .dest = &lpistress_opt.syscall,               \
+	 .choices = lpistress_syscall_choices, .json = "inject_syscall",                           \
+	 .help = "the KVM_SIGNAL_MSI stand-in: pipe writes 32 bytes (struct kvm_msi) to a pipe"},  \
+	{.name = "lrs", .type = OPT_U64, .dest = &lpistress_opt.lrs, .min = 1,                     \
+	 .max = ITS_MAX_LRS, .json = "lrs", .help = "list registers per vCPU (4 on Neoverse)"},    \
+	{.name = "selftest", .type = OPT_ENUM, .dest = &lpistress_opt.selftest_2024,               \
+	 .choices = lpistress_selftest_choices, .json = "selftest",                                \
+	 .help = "2024: the selftest as published (every collection on vCPU 0, nothing acked); "  \
+	 "fixed: round-robin targets, the guest acks"},                                            \
+	{.name = "guest-spin", .type = OPT_ENUM, .dest = &lpistress_opt.guest_spin,                \
+	 .choices = lpistress_guest_spin_choices, .json = "guest_spin",                            \
+	 .help = "a vCPU in guest mode spins, or yields its CPU (auto: yield when oversubscribed)"}
 /* clang-format on */
+
+#define LPISTRESS_SAMPLES 4096
 
 struct lpistress_injector {
 	struct its *its;
 	uint32_t devid;
 	uint32_t next_event;
-	uint64_t iter, injections;
+	uint64_t iter, injections, passes;
+	int pipe_fd[2];	     /* the syscall's sink; -1: none */
+	char *drain;	     /* read buffer for draining the pipe */
+	uint64_t drains;     /* reads that emptied the pipe */
+	uint64_t syscall_ns; /* time in the syscall, sampled injections */
+	/* The first LPISTRESS_SAMPLES sampled injections: ns per stage
+	 * (ITS_ST_*), then the syscall's; medians in the report. */
+	uint32_t (*samples)[ITS_ST_NR + 1];
+	unsigned nr_samples;
 	uint64_t first_ns, done_ns; /* this injector's first op and completion */
+	uint64_t cpu0_ns, cpu_ns;   /* thread CPU time at the first op; used until done */
 	bool done;
 	struct its_inject_stats st;
 } lb_cacheline_aligned;
@@ -97,6 +136,17 @@ struct lpistress_state {
 	size_t inj_bytes;
 	unsigned cpus;
 	bool oversubscribed;
+	bool guest_yield;
+	double clock_ns; /* one its_clock_ns() read, measured at set-up */
+	double min_duration_s;
+	atomic_bool stop; /* every injector done: guests leave guest mode */
+	atomic_uint injectors_done;
+	atomic_uint_fast64_t start_ns;	   /* the first injection of the run */
+	uint64_t cpu_start_ns, cpu_end_ns; /* process CPU time at both ends */
+	/* Per role, summed at thread exit (under sum_lock). */
+	pthread_mutex_t sum_lock;
+	struct lb_counters inj_counters, vcpu_counters;
+	struct its_thread_stats inj_its, vcpu_its;
 	void *extra; /* the workload's own */
 };
 
@@ -110,6 +160,7 @@ int lpistress_setup(struct wl_ctx *ctx, unsigned extra_threads);
 int lpistress_thread_init(struct wl_ctx *ctx, struct wl_worker *w);
 int lpistress_inject_op(struct wl_ctx *ctx, struct wl_worker *w);
 int lpistress_vcpu_op(struct wl_ctx *ctx, struct wl_worker *w);
+void lpistress_thread_exit(struct wl_ctx *ctx, struct wl_worker *w);
 /* Context: quiescent. Acknowledges what is left queued, then checks the
  * model's invariants and the injection accounting. */
 int lpistress_verify(struct wl_ctx *ctx, char *msg, size_t len);

@@ -36,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "../util/option.h"
 #include "../core/counters.h"
@@ -54,6 +55,8 @@ enum { WL_VERIFY_DETECTED = 3 };
 
 #define WL_PLAN_MAX 128 /* backends or thread counts in one invocation */
 
+#define WL_MAX_NOTES 8
+
 /* The driver's settings, as the workloads see them (read-only). */
 struct wl_plan {
 	const struct store_ops *backends[WL_PLAN_MAX]; /* in run order */
@@ -61,8 +64,9 @@ struct wl_plan {
 	bool backends_given; /* by --backend, not the workload's default */
 	unsigned threads[WL_PLAN_MAX];
 	unsigned nr_threads;
-	double duration_s; /* timed runs; unused when ops != 0 */
-	uint64_t ops;	   /* total ops per run, split over threads; 0 = timed */
+	double duration_s;   /* timed runs; unused when ops != 0 */
+	bool duration_given; /* --duration was on the command line */
+	uint64_t ops;	     /* total ops per run, split over threads; 0 = timed */
 	double warmup_s;
 	unsigned runs;
 	uint64_t seed;
@@ -93,7 +97,29 @@ struct wl_ctx {
 	 * (injectors, get/put workers). Setup sets them; default none. */
 	unsigned vcpu_first, nr_vcpu;
 	void *state; /* the workload's */
+	/* How the model stands in for the kernel (e.g. the injection syscall),
+	 * noted by setup with wl_note; the driver writes them into the
+	 * manifest's "model" object. Keys and values are string literals. */
+	struct {
+		const char *key, *value;
+	} notes[WL_MAX_NOTES];
+	unsigned nr_notes;
 };
+
+/* Notes a fact about the model for the manifest (see wl_ctx.notes); a key
+ * noted again is replaced. Context: setup. */
+static inline void wl_note(struct wl_ctx *ctx, const char *key, const char *value)
+{
+	unsigned i = 0;
+	while (i < ctx->nr_notes && strcmp(ctx->notes[i].key, key) != 0)
+		i++;
+	if (i == WL_MAX_NOTES)
+		return;
+	ctx->notes[i].key = key;
+	ctx->notes[i].value = value;
+	if (i == ctx->nr_notes)
+		ctx->nr_notes++;
+}
 
 /* Extra results: printed lines and JSON members. */
 struct wl_report {
@@ -133,6 +159,10 @@ struct workload_ops {
 	/* Optional: how many LPIs set-up will map, handed to the store as a
 	 * sizing hint (hash tables are sized like a deployment would). */
 	uint32_t (*expected_lpis)(void);
+	/* Optional: the threads setup will ask for (--lock=auto decides the
+	 * lock kind from it before the store is created); default: the
+	 * driver's thread count. */
+	unsigned (*planned_threads)(void);
 	int (*setup)(struct wl_ctx *ctx);
 	int (*thread_init)(struct wl_ctx *ctx, struct wl_worker *w);
 	int (*op)(struct wl_ctx *ctx, struct wl_worker *w);
