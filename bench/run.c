@@ -38,9 +38,11 @@
 #include "clock.h"
 #include "config.h"
 #include "faults.h"
+#include "inject.h"
 #include "json.h"
 #include "measure.h"
 #include "measure_report.h"
+#include "partial.h"
 #include "perf.h"
 #include "result.h"
 #include "run_loop.h"
@@ -100,9 +102,13 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The first signal stops the run, which then writes its result marked
+ * interrupted; a second exits at once (bench/partial.h). */
 static void on_signal(int sig)
 {
 	(void)sig;
+	if (run_interrupted)
+		partial_exit(130);
 	run_interrupted = 1;
 }
 
@@ -190,6 +196,12 @@ static void *worker_main(void *arg)
 	}
 	pthread_barrier_wait(&r->start);
 	bw->start_ns = mono_ns();
+	if (inject_outside_window(id, r->ctx.nr_timed)) /* --inject=outside-window */
+		while (atomic_load_explicit(&r->phase, memory_order_acquire) != PHASE_STOP &&
+		       !atomic_load_explicit(&r->stalled, memory_order_acquire)) {
+			struct timespec ts = {0, 1000000};
+			nanosleep(&ts, NULL);
+		}
 
 	struct samp_thread *smp = NULL; /* set while timing samples */
 	while (!bw->init_rc) {
@@ -215,6 +227,10 @@ static void *worker_main(void *arg)
 	/* A worker that never got a CPU while the window was open (a loaded
 	 * host) measured nothing: its warm-up ops are not the window's. */
 	bw->ops_measured = bw->in_window ? n - bw->ops_base : 0;
+	if (!bw->in_window) { /* nor its warm-up's counters and gets */
+		memset(&lb_tc, 0, sizeof(lb_tc));
+		bw->w.get_ok = bw->w.get_fail = 0;
+	}
 	perf_thread_stop(&r->perf[id]);
 	samp_self = NULL;
 	if (wl->thread_exit)
@@ -261,6 +277,8 @@ static void write_params(struct json *js, const char *key, const struct workload
 	json_str(js, "alloc", lb_allocator_name(lb_allocator));
 	json_u64(js, "gp_latency_ns", lb_gp_latency_ns);
 	faults_write_params(js);
+	if (*inject_name())
+		json_str(js, "inject", inject_name());
 	if (wl->write_params)
 		wl->write_params(js);
 	json_obj_end(js);
@@ -343,6 +361,8 @@ static void write_json(struct json *js, struct run_result *res, struct bench_run
 	json_u64(js, "threads", res->threads);
 	json_u64(js, "timed_threads", res->nr_timed);
 	json_u64(js, "run", res->run_index);
+	json_str(js, "status", run_status_name(res->status));
+	json_str(js, "status_reason", res->status_reason);
 	json_double(js, "duration_s", res->elapsed_s);
 	json_u64(js, "total_ops", res->total_ops);
 	json_double(js, "ops_per_sec", res->ops_per_sec);
@@ -418,7 +438,9 @@ static void write_json(struct json *js, struct run_result *res, struct bench_run
 	write_params(js, "params", r->wl, res->threads);
 	topo_write_placement_json(js);
 	json_obj_begin(js, "workload_results");
-	if (r->wl->report) {
+	if (res->stalled) /* its report may take a lock a stuck worker holds */
+		json_str(js, "unavailable", "the run stalled");
+	else if (r->wl->report) {
 		struct wl_report rep = {.out = NULL, .js = js, .elapsed_s = res->elapsed_s};
 		r->wl->report(&r->ctx, &rep);
 	}
@@ -568,7 +590,7 @@ static void print_summary(struct run_result *res, struct bench_run *r, const str
 		fprintf(o, "   store: %" PRIu64 " entries, %" PRIu64 " bytes (%.1f B/LPI)\n",
 			res->store.entries, res->store.mem_bytes,
 			(double)res->store.mem_bytes / (double)res->store.entries);
-	if (r->wl->report) {
+	if (r->wl->report && !res->stalled) {
 		struct wl_report rep = {.out = o, .js = NULL, .elapsed_s = res->elapsed_s};
 		r->wl->report(&r->ctx, &rep);
 	}
@@ -586,12 +608,15 @@ static void print_summary(struct run_result *res, struct bench_run *r, const str
 			res->alloc_failures);
 	if (res->interrupted)
 		fprintf(o, "   interrupted: partial run\n");
+	if (res->status != RUN_OK)
+		fprintf(o, "   status: %s (%s): not a number to use\n",
+			run_status_name(res->status), res->status_reason);
 	if (res->timed_out)
 		fprintf(o, "   timed out after %.0f s\n", RUN_QUOTA_TIMEOUT_S);
 }
 
-/* CSV cells here never contain commas or quotes except params, which is
- * quoted. */
+/* CSV cells here never contain commas or quotes except params and the
+ * status reason, which are quoted. */
 static int write_results(struct run_result *res, struct bench_run *r, const struct manifest *m)
 {
 	char *buf = NULL;
@@ -663,6 +688,8 @@ static int write_results(struct run_result *res, struct bench_run *r, const stru
 	snprintf(v_max, sizeof(v_max), "%" PRIu64, mx);
 	snprintf(v_ok, sizeof(v_ok), "%" PRIu64, res->get_ok);
 	snprintf(v_fail, sizeof(v_fail), "%" PRIu64, res->get_fail);
+	char reason[2 * sizeof(res->status_reason) + 3];
+	result_csv_quote(reason, sizeof(reason), res->status_reason);
 	const char *values[] = {
 	    v_schema,
 	    date,
@@ -682,6 +709,8 @@ static int write_results(struct run_result *res, struct bench_run *r, const stru
 	    lb_allocator_name(lb_allocator),
 	    res->threads > m->cpus_online ? "true" : "false",
 	    res->verified ? "true" : "false",
+	    run_status_name(res->status),
+	    reason,
 	    LB_GIT_COMMIT,
 	    m->host,
 	    params,
@@ -811,8 +840,11 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 		wd_progress[i] = &r.workers[i].progress;
 	watchdog_start(threads, wd_progress, run_watchdog_stop, &r, 0); /* copies them */
 	free(wd_progress);
+	watchdog_measured(r.ctx.nr_timed);
 	faults_run_begin(r.ctx.seed);
+	inject_run_begin();
 
+	partial_arm(bench_cfg.out_dir, backend->name, wl->name, threads, run_index);
 	unsigned started = 0;
 	for (unsigned i = 0; i < threads; i++) {
 		struct bench_worker *bw = &r.workers[i];
@@ -856,6 +888,7 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 		}
 	}
 	if (quota) {
+		inject_window_open();
 		sleep_until(RUN_QUOTA_TIMEOUT_S, all_timed_done, &r);
 		res.timed_out = !all_timed_done(&r) && !run_interrupted;
 		atomic_store_explicit(&r.phase, PHASE_STOP, memory_order_release);
@@ -865,6 +898,7 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 		r.sample_base = measure_sample_n(warmup_op_ns(&r, &warm, m->cpus_online));
 		atomic_store_explicit(&r.phase, PHASE_MEASURE, memory_order_release);
 		t0 = mono_ns();
+		inject_window_open();
 		sleep_until(bench_cfg.duration_s, NULL, &r);
 		atomic_store_explicit(&r.phase, PHASE_STOP, memory_order_release);
 		t1 = mono_ns();
@@ -885,6 +919,7 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 		if (!joined[i] && !watchdog_worker_stuck(i))
 			joined[i] = pthread_join(r.workers[i].thread, NULL) == 0;
 	res.alloc_failures = faults_run_end();
+	inject_run_end();
 	if (tl_on)
 		timeline_stop(&tl);
 	res.interrupted = run_interrupted;
@@ -981,16 +1016,34 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 	}
 	if (res.timed_out)
 		status = status ? status : 1;
+	struct run_status_in sin = {
+	    .interrupted = res.interrupted,
+	    .stalled = res.stalled,
+	    .stall_s = watchdog_seconds(),
+	    .timed_out = res.timed_out,
+	    .timeout_s = RUN_QUOTA_TIMEOUT_S,
+	    .verified = res.verified,
+	    .verify_msg = res.verify_msg,
+	    .outside_window = res.outside_window,
+	    .threads = threads,
+	    .window_s = res.elapsed_s,
+	};
+	res.status = run_status_decide(&sin, res.status_reason, sizeof(res.status_reason));
 
 	if (!bench_cfg.quiet)
 		print_summary(&res, &r, m);
-	if (write_results(&res, &r, m))
+	int wrc = write_results(&res, &r, m);
+	partial_disarm();
+	if (wrc)
 		status = 2;
 	else if (bench_cfg.quiet)
 		printf("%s/%s\n", bench_cfg.out_dir, res.json_name);
 	else
 		printf("   result: %s/%s\n", bench_cfg.out_dir, res.json_name);
 
+	if (res.status == RUN_TOO_SHORT)
+		fprintf(stderr, "lpibench: warning: %s/%s t%u run %u: %s: too short to mean much\n",
+			backend->name, wl->name, threads, run_index, res.status_reason);
 	if (res.outside_window)
 		fprintf(stderr,
 			"lpibench: warning: %s/%s t%u run %u: %u worker%s never ran while the "
@@ -1000,12 +1053,14 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 			res.outside_window == 1 ? "" : "s");
 	if (res.stalled) {
 		/* Stuck threads are still in the workload and the store: no
-		 * teardown; the result is written, the sweep goes on with us out. */
+		 * teardown, and no exit handlers either (one may wait for a
+		 * grace period a stuck reader blocks); the result is written,
+		 * the sweep goes on with us out. */
 		fflush(NULL);
-		exit(1);
+		_exit(1);
 	}
 	out->ops_per_sec = res.ops_per_sec;
-	out->complete = status == 0 && !res.interrupted && !res.outside_window;
+	out->complete = status == 0 && res.status == RUN_OK;
 	snprintf(out->json_name, sizeof(out->json_name), "%s", res.json_name);
 
 	if (wl->teardown)

@@ -16,6 +16,7 @@
 #include "../workloads/workload.h"
 #include "manifest.h"
 #include "perf.h"
+#include "run_status.h"
 #include "sampling.h"
 #include "timeline.h"
 
@@ -50,6 +51,8 @@ struct run_result {
 	unsigned outside_window; /* workers that never saw the window open */
 	bool interrupted;
 	bool timed_out;
+	enum run_status status; /* what readers go by (bench/run_status.h) */
+	char status_reason[320];
 	char json_name[256];
 };
 
@@ -60,7 +63,7 @@ void run_install_signal_handlers(void);
 /* What the driver's repetition loop needs from one run. */
 struct run_outcome {
 	double ops_per_sec;
-	bool complete; /* written, verified, neither interrupted nor timed out */
+	bool complete; /* written and status ok */
 	char json_name[256];
 };
 

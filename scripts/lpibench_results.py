@@ -6,7 +6,9 @@ results/README.md), runs.csv, and, when made by scripts/sweep, host.json.
 load_folder() reads every *.json at the top of the folder and keeps the
 ones that are lpibench results. Anything else is skipped with one warning
 on stderr naming the file and the reason: a broken file, a foreign JSON,
-an interrupted or timed-out run. Nothing here raises on bad input.
+or a run whose status is not "ok" (interrupted, stalled, failed
+verification, incomplete window, too short). Nothing here raises on bad
+input.
 
 The measurement members (latency histograms, the confidence interval of
 repeated runs, timelines; their shapes are in bench/measure_report.h) are
@@ -24,7 +26,7 @@ import re
 import sys
 
 # The result schema this code was written against (bench/result.h).
-SCHEMA_KNOWN = 1
+SCHEMA_KNOWN = 2
 
 # Files of a result folder that are not runs: the sweep's host manifest,
 # and bench's per-configuration summaries of repeated runs (a subfolder).
@@ -135,6 +137,32 @@ def check_result(data):
     return None
 
 
+# A run's status (bench/run_status.h): only "ok" runs are numbers bench
+# stands behind; the scripts use no other.
+STATUSES = ("ok", "interrupted", "stalled", "failed_verification", "incomplete_window",
+            "too_short")
+
+
+def run_status(data):
+    """(status, reason) of a run. Schema 2 writes them; for schema 1 files
+    they are derived from the flags those had."""
+    st = data.get("status")
+    if isinstance(st, str):
+        reason = data.get("status_reason")
+        return (st if st in STATUSES else "unknown status '%s'" % st,
+                reason if isinstance(reason, str) else "")
+    if data.get("interrupted") is True:
+        return "interrupted", "SIGINT or SIGTERM arrived during the run: partial"
+    if data.get("stalled") is True or data.get("timed_out") is True:
+        return "stalled", "stopped by the watchdog or timed out"
+    if data.get("verified") is False:
+        return "failed_verification", str(data.get("verify_message", ""))
+    outside = data.get("workers_outside_window")
+    if isinstance(outside, int) and not isinstance(outside, bool) and outside > 0:
+        return "incomplete_window", "%d workers never ran while the window was open" % outside
+    return "ok", ""
+
+
 def read_json(path):
     """(data, None) or (None, reason) for a JSON file; never raises."""
     try:
@@ -211,11 +239,15 @@ def load_folder(path, quiet=False):
         if isinstance(data, dict) and data.get("kind") == "summary":
             folder.summaries.append(_summary(data))
             continue
+        if not why and isinstance(data, dict) and "status" in data:
+            st, reason = run_status(data)  # also a second signal's stub
+            if st != "ok":
+                why = "status %s (%s)" % (st, reason) if reason else "status " + st
         why = why or check_result(data)
-        if not why and data.get("interrupted") is True:
-            why = "an interrupted run (partial measurement)"
-        if not why and data.get("timed_out") is True:
-            why = "a run that timed out"
+        if not why:
+            st, reason = run_status(data)
+            if st != "ok":
+                why = "status %s (%s)" % (st, reason) if reason else "status " + st
         if why:
             folder.skipped.append((name, why))
             say("%s: skipped: %s" % (full, why))
@@ -223,11 +255,7 @@ def load_folder(path, quiet=False):
         if data["schema"] > SCHEMA_KNOWN:
             say("%s: schema %d is newer than these scripts (%d); reading the keys they know"
                 % (full, data["schema"], SCHEMA_KNOWN))
-        r = Result(full, data)
-        if not r.verified:
-            say("%s: this run failed its verification (%s); kept, but check it"
-                % (full, data.get("verify_message", "")))
-        folder.results.append(r)
+        folder.results.append(Result(full, data))
     _load_summaries(folder, os.path.join(path, SUMMARY_DIR), say)
     if not folder.results:
         subs = [n for n in names if os.path.isdir(os.path.join(path, n))

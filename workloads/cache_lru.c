@@ -28,6 +28,7 @@
  * eviction drops a reference).
  */
 #include "../core/alloc.h"
+#include "../core/fault_point.h"
 #include "its.h"
 #include "cache.h"
 
@@ -120,6 +121,7 @@ static struct lb_irq *lru_lookup(struct cache *base, const struct its *its, uint
 	struct cache_lru *c = to_lru(base);
 	struct lb_irq *irq = NULL;
 	lb_lock(&c->lock);
+	lb_fault_point(LB_FAULT_CACHE, "lru lookup, cache lock held");
 	struct lru_entry *e = lru_find(c, its->doorbell, devid, eventid);
 	if (e) {
 		irq = e->irq;

@@ -23,6 +23,7 @@
  * reader-preferring, sleeps).
  */
 #include "../core/alloc.h"
+#include "../core/fault_point.h"
 #include "its.h"
 #include "cache.h"
 
@@ -113,6 +114,7 @@ static struct lb_irq *rw_lookup(struct cache *base, const struct its *its, uint3
 	struct cache_rw *c = to_rw(base);
 	struct lb_irq *irq = NULL;
 	lb_read_lock(&c->lock);
+	lb_fault_point(LB_FAULT_CACHE, "rwlock lookup, read lock held");
 	struct rw_entry *e = rw_find(c, its->doorbell, devid, eventid);
 	if (e) {
 		irq = e->irq;
