@@ -3,7 +3,8 @@
  * bench: runs every (backend, thread count, repetition) of one workload
  * and writes a result per run. After the repetitions of a configuration
  * (--runs, or --until-ci), when there are at least two, it prints the
- * median, min, max and bootstrap 95% CI of throughput and writes them to
+ * median, min, max and the 95% CI of the median throughput (order
+ * statistics; the range, labelled so, below 6 runs) and writes them to
  * <out>/summaries/. Exit status: 0 ok, 1 a run failed its verification
  * or was stopped by the watchdog, 2 bad input or set-up error, 3 a race
  * replay detected its race, 130 interrupted.
@@ -22,6 +23,7 @@
 #include "manifest.h"
 #include "measure.h"
 #include "measure_report.h"
+#include "median_ci.h"
 #include "options.h"
 #include "result.h"
 #include "run.h"
@@ -167,16 +169,21 @@ static int summarize(const char *backend, const struct workload_ops *wl, unsigne
 	       threads == 1 ? "" : "s", rp->n, rp->runs);
 	if (rp->n) {
 		struct stats_summary st;
-		double lo, hi;
+		struct median_ci ci;
 		stats_summarize(rp->x, rp->n, &st);
 		printf("   throughput: median %.3f Mops/s (min %.3f, max %.3f)", st.median / 1e6,
 		       st.min / 1e6, st.max / 1e6);
-		if (rp->n >= 2 && stats_bootstrap_median_ci(rp->x, rp->n, STATS_BOOT_RESAMPLES,
-							    0.95, bench_cfg.seed, &lo, &hi) == 0)
-			printf("; 95%% CI of the median [%.3f, %.3f] Mops/s, width %.1f%%\n",
-			       lo / 1e6, hi / 1e6, (hi - lo) / st.median * 100);
+		if (median_ci(rp->x, rp->n, 0.95, &ci))
+			printf("; no interval from fewer than 2 runs\n");
+		else if (ci.is_range)
+			printf("; %u runs are too few for a 95%% CI of the median (6 needed): "
+			       "range [%.3f, %.3f] Mops/s covers it with probability %.1f%%\n",
+			       rp->n, ci.lo / 1e6, ci.hi / 1e6, ci.coverage * 100);
 		else
-			printf("; no CI from fewer than 2 runs\n");
+			printf("; 95%% CI of the median [%.3f, %.3f] Mops/s (order statistics %u "
+			       "and %u of %u, coverage %.1f%%), width %.1f%%\n",
+			       ci.lo / 1e6, ci.hi / 1e6, ci.lo_rank, ci.hi_rank, rp->n,
+			       ci.coverage * 100, (ci.hi - ci.lo) / st.median * 100);
 	}
 	if (rp->until && !run_interrupted) {
 		if (rp->verdict == STATS_CI_NARROW)

@@ -16,7 +16,8 @@ read when a result has them: every accessor returns None when a member is
 absent, and the callers then leave the matching figure or column out with
 a note.
 
-Standard library only (Debian 12: python3 3.11).
+Standard library only (Debian 12: python3 3.11); scripts/compare also uses
+scipy.stats (scipy_stats()).
 """
 
 import json
@@ -51,6 +52,28 @@ _REQUIRED = {
     "duration_s": (int, float),
     "params": (dict,),
 }
+
+
+# Debian installs python3-scipy here; a python3 found first on PATH (a
+# virtualenv, pyenv) may not look there.
+DEBIAN_DIST_PACKAGES = "/usr/lib/python3/dist-packages"
+
+
+def scipy_stats():
+    """scipy.stats (Debian's python3-scipy), or None if it cannot be loaded."""
+    try:
+        import scipy.stats
+        return scipy.stats
+    except ImportError:
+        pass
+    if os.path.isdir(DEBIAN_DIST_PACKAGES) and DEBIAN_DIST_PACKAGES not in sys.path:
+        sys.path.append(DEBIAN_DIST_PACKAGES)
+        try:
+            import scipy.stats
+            return scipy.stats
+        except ImportError:
+            pass
+    return None
 
 
 def warn(msg):
@@ -400,6 +423,48 @@ def quantile(sorted_xs, q):
     lo = int(math.floor(pos))
     hi = min(lo + 1, len(sorted_xs) - 1)
     return sorted_xs[lo] + (sorted_xs[hi] - sorted_xs[lo]) * (pos - lo)
+
+
+def _binom_half_cdf(n, k):
+    """P(B <= k) for B ~ Binomial(n, 1/2), exactly (integers), as a float."""
+    return float(sum(math.comb(n, i) for i in range(k + 1))) / 2.0 ** n if k >= 0 else 0.0
+
+
+def median_ci_ranks(n, level=0.95):
+    """(lo_rank, hi_rank, coverage, is_range) of the median's distribution-
+    free interval [x(lo), x(hi)] of n sorted values (1-based ranks): the
+    innermost ranks whose coverage 1 - 2 P(B <= lo-1), B ~ Bin(n, 1/2),
+    still reaches level. When even (1, n) does not (n < 6 for 95%),
+    is_range is True: [min, max] is a range with that smaller coverage, not
+    a 95% interval. None for n < 2. bench computes the same in C
+    (bench/median_ci.c); tests/test_median_ci.sh checks both agree."""
+    if n < 2:
+        return None
+    lo, cov = 1, 1 - 2 * _binom_half_cdf(n, 0)
+    while lo + 1 <= n + 1 - (lo + 1):
+        nxt = 1 - 2 * _binom_half_cdf(n, lo)
+        if nxt < level:
+            break
+        lo, cov = lo + 1, nxt
+    return lo, n + 1 - lo, cov, cov < level
+
+
+def median_ci(xs, level=0.95):
+    """(lo, hi, coverage, is_range) of the median of xs (see
+    median_ci_ranks), or None for fewer than 2 values."""
+    s = sorted(xs)
+    r = median_ci_ranks(len(s), level)
+    if r is None:
+        return None
+    return s[r[0] - 1], s[r[1] - 1], r[2], r[3]
+
+
+def interval_text(lo, hi, coverage, is_range, fmt=str):
+    """'[lo, hi] (95% CI)' or '[lo, hi] (range, covers 75%)': asymmetric
+    intervals are never written as +-."""
+    if is_range:
+        return "[%s, %s] (range, covers %.0f%%)" % (fmt(lo), fmt(hi), 100 * coverage)
+    return "[%s, %s]" % (fmt(lo), fmt(hi))
 
 
 def summary(xs):
