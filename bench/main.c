@@ -24,6 +24,7 @@
 #include "measure.h"
 #include "measure_report.h"
 #include "median_ci.h"
+#include "option_rules.h"
 #include "options.h"
 #include "result.h"
 #include "run.h"
@@ -224,6 +225,8 @@ int main(int argc, char **argv)
 	}
 
 	const struct workload_ops *wl = workload_find(bench_cfg.workload);
+	if (option_rules_check(wl))
+		return 2;
 	if (wl->validate && wl->validate())
 		return 2;
 	if (topo_validate())
@@ -275,6 +278,7 @@ int main(int argc, char **argv)
 				if (rc == 2)
 					goto out;
 				rp.runs++;
+				threads = o.threads ? o.threads : threads; /* the workload's own */
 				if (o.complete) {
 					rp.x[rp.n] = o.ops_per_sec;
 					snprintf(rp.names[rp.n], sizeof(rp.names[0]), "%s",

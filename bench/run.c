@@ -905,19 +905,28 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 	}
 	/* Join while the watchdog still watches: a worker stuck at the end of
 	 * the run (the others gone) is then reported instead of hanging here. */
-	for (unsigned i = 0; i < started; i++) {
-		int jrc;
-		while ((jrc = pthread_tryjoin_np(r.workers[i].thread, NULL)) == EBUSY &&
-		       !atomic_load_explicit(&r.stalled, memory_order_acquire)) {
-			struct timespec ts = {0, 1000000};
-			nanosleep(&ts, NULL);
-		}
-		joined[i] = jrc == 0;
+	/* In any order: one stuck worker must not keep finished ones unjoined. */
+	for (unsigned left = started; left;) {
+		for (unsigned i = 0; i < started; i++)
+			if (!joined[i] && pthread_tryjoin_np(r.workers[i].thread, NULL) == 0) {
+				joined[i] = true;
+				left--;
+			}
+		if (!left || atomic_load_explicit(&r.stalled, memory_order_acquire))
+			break;
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
 	}
 	res.stalled = watchdog_stop();
-	for (unsigned i = 0; i < started; i++) /* the healthy ones see PHASE_STOP */
-		if (!joined[i] && !watchdog_worker_stuck(i))
-			joined[i] = pthread_join(r.workers[i].thread, NULL) == 0;
+	/* The healthy ones see PHASE_STOP; one that blocks on what a stuck
+	 * worker holds is given up on after a bound, never waited for. */
+	for (unsigned i = 0; i < started; i++)
+		if (!joined[i] && !watchdog_worker_stuck(i)) {
+			struct timespec dl;
+			clock_gettime(CLOCK_REALTIME, &dl);
+			dl.tv_sec += 1 + (time_t)watchdog_seconds();
+			joined[i] = pthread_timedjoin_np(r.workers[i].thread, NULL, &dl) == 0;
+		}
 	res.alloc_failures = faults_run_end();
 	inject_run_end();
 	if (tl_on)
@@ -989,6 +998,9 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 	for (int c = 0; c < LB_C_NR; c++)
 		res.counter_present[c] =
 		    counter_present((enum lb_counter)c, backend, wl, res.counters.c[c]);
+	for (unsigned i = 0; i < threads; i++) /* a stuck worker's are not ours to read */
+		if (!joined[i])
+			perf_result_unavailable(&r.perf[i], "the worker was stuck (watchdog)");
 	perf_result_sum(&res.perf, r.perf, threads);
 	res.thread_perf = r.perf;
 	res.ops_per_sec = res.elapsed_s > 0 ? (double)res.total_ops / res.elapsed_s : 0;
@@ -1060,6 +1072,7 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 		_exit(1);
 	}
 	out->ops_per_sec = res.ops_per_sec;
+	out->threads = threads;
 	out->complete = status == 0 && res.status == RUN_OK;
 	snprintf(out->json_name, sizeof(out->json_name), "%s", res.json_name);
 

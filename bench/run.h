@@ -63,7 +63,8 @@ void run_install_signal_handlers(void);
 /* What the driver's repetition loop needs from one run. */
 struct run_outcome {
 	double ops_per_sec;
-	bool complete; /* written and status ok */
+	bool complete;	  /* written and status ok */
+	unsigned threads; /* workers the run really started (lpi-stress: its own) */
 	char json_name[256];
 };
 

@@ -136,12 +136,17 @@ static void backtrace_of(struct wd_slot *s, unsigned i)
 }
 
 /* ---- the watchdog thread ---- */
-static void declare_stall(uint64_t now)
+/* Workers [0, counted) are the ones whose silence made the stall; any
+ * other still running is stuck only if it too was silent for the limit
+ * (a vCPU polling on is not stuck, and the driver joins it). */
+static void declare_stall(uint64_t now, unsigned counted, uint64_t limit)
 {
 	unsigned nr_stuck = 0;
 	for (unsigned i = 0; i < wd.nr; i++) {
 		struct wd_slot *s = &wd.slots[i];
 		if (atomic_load_explicit(&s->done, memory_order_acquire))
+			continue;
+		if (i >= counted && now - s->changed_ns < limit)
 			continue;
 		s->stuck = true;
 		s->stuck_progress = s->last;
@@ -219,7 +224,7 @@ static void *watchdog_main(void *arg)
 		}
 		if (running && now - newest >= limit) {
 			pthread_mutex_unlock(&wd.mu);
-			declare_stall(now);
+			declare_stall(now, counted, limit);
 			return NULL;
 		}
 	}

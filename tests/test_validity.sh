@@ -30,7 +30,7 @@ b() { # expected exit status, then bench arguments
 		cat "$tmp/err"
 	fi
 }
-g="--workload=getput --backend=list --lpis=64 --duration=0.2 --warmup=0.05"
+g="--workload=getput --backend=list --lpis=64 --duration=0.3 --warmup=0.3"
 b 0 $g --threads=1
 b 0 $g --threads=2 --inject=outside-window
 b 130 $g --threads=1 --inject=interrupt
