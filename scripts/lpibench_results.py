@@ -86,6 +86,24 @@ def note(msg):
     print("lpibench: " + msg, file=sys.stderr)
 
 
+def run_tool(tool, main, argv):
+    """Runs a script's main(argv) and exits with its status. A file or
+    folder the tool cannot read or write (a missing path, a read-only
+    folder, /proc) ends it with one line naming the path and exit 2, not a
+    traceback; so does scipy missing where it is needed."""
+    try:
+        status = main(argv)
+    except OSError as e:
+        where = e.filename or ""
+        print("lpibench: %s: %s%s" % (tool, "%s: " % where if where else "",
+                                      e.strerror or e), file=sys.stderr)
+        status = 2
+    except KeyboardInterrupt:
+        print("lpibench: %s: interrupted" % tool, file=sys.stderr)
+        status = 130
+    sys.exit(status)
+
+
 class Result:
     """One run: the parsed JSON plus convenient, validated fields."""
 

@@ -119,6 +119,34 @@ grep -q ": 1 runs" "$tmp/b/report.md" && ok || bad "report counts other runs: $(
 grep -q "getput list 2 threads" "$tmp/compare.out" && bad "compare used the 2-thread run" || ok
 grep -q "only in" "$tmp/compare.out" && bad "compare: $(cat "$tmp/compare.out")" || ok
 
+# Bad output paths: one line naming the path and exit 2, never a traceback.
+for tool in plot report compare sweep; do
+	case $tool in
+	plot) args=("$d" --out=/proc/nope) ;;
+	report) args=("$d" --no-plots --out=/proc/nope/report.md) ;;
+	compare) args=("$tmp/a" "$d" --out=/proc/nope/c.md) ;;
+	sweep) args=(--bench="$bench" --backend=list --duration=0.05 --out=/proc/nope) ;;
+	esac
+	"$src/scripts/$tool" "${args[@]}" >/dev/null 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" = 2 ] && ! grep -q Traceback "$tmp/err" &&
+		[ "$(grep -c "^lpibench: $tool: .*/proc/nope" "$tmp/err")" = 1 ]; then ok; else
+		bad "$tool into /proc/nope: exit $rc: $(cat "$tmp/err")"
+	fi
+done
+
+# A path that is not UTF-8 is written as valid UTF-8 (U+FFFD for the bad
+# bytes) and the scripts read the file.
+u="$tmp/"$'\xff\xfe'"-bytes"
+b 0 $g --threads=1 --out="$u"
+if python3 - "$u" <<'PY'; then ok; else bad "JSON of a non-UTF-8 path"; fi
+import glob, json, sys
+f = glob.glob(glob.escape(sys.argv[1]) + "/*.json")
+assert len(f) == 1, f
+d = json.loads(open(f[0], "rb").read().decode("utf-8"))
+assert any("\ufffd\ufffd-bytes" in a for a in d["manifest"]["argv"]), d["manifest"]["argv"]
+PY
+
 # A runs.csv whose last line was cut short: the next row starts its own line.
 printf '2,2026-01-01T00:00:00Z,list,getput,1,1,0.1' >>"$d/runs.csv"
 b 0 $g --threads=1
