@@ -78,7 +78,7 @@ static struct lb_irq *xs_get(struct store *s, uint32_t intid)
 	lb_rcu_read_lock();
 	struct lb_irq *irq = xa_load(&x->xa, intid);
 	if (irq) {
-		irq_check(irq); /* freed while still indexed would show here */
+		irq_check(irq);	 /* freed while still indexed would show here */
 #ifdef LB_MUTANT_STORE_PLAIN_GET /* planted bug (tests/test_mutants.sh) */
 		lb_ref_get(&irq->refcount);
 #else

@@ -106,7 +106,7 @@ static struct lru_entry *lru_find(struct cache_lru *c, uint64_t db, uint32_t dev
 		struct lru_entry *e = lb_list_entry(pos, struct lru_entry, link);
 		if (!e->irq)
 			break; /* free entries are the tail: nothing after */
-#ifdef LB_MUTANT_CACHE_KEY /* planted bug (tests/test_mutants.sh) */
+#ifdef LB_MUTANT_CACHE_KEY     /* planted bug (tests/test_mutants.sh) */
 		(void)eventid;
 		if (e->doorbell != db || e->devid != devid)
 			continue;
