@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../core/sync.h"
+#include "closing_table.h"
 #include "config.h"
 #include "json.h"
 #include "manifest.h"
@@ -297,9 +298,12 @@ int main(int argc, char **argv)
 			}
 			if (summarize(name, wl, threads, &rp, &m))
 				status = 2;
+			closing_add(name, wl->name, threads, rp.x, rp.n, rp.runs);
 		}
 	}
 out:
+	if (!bench_cfg.quiet)
+		closing_print(stdout);
 	free(rp.x);
 	free(rp.names);
 	lb_rcu_unregister_thread();

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "clock.h"
 #include "median_ci.h"
@@ -251,14 +252,31 @@ void measure_print_perf(FILE *out, const struct perf_result *r, uint64_t ops)
 {
 	char state[160];
 
+	/* Counters unavailable for the same reason (all the hardware ones in
+	 * a VM) are said on one line. */
+	bool said[PERF_CTR_NR] = {false};
 	for (int c = 0; c < PERF_CTR_NR; c++) {
 		const struct perf_value *v = &r->v[c];
-		if (v->ok)
+		if (v->ok) {
 			fprintf(out, "  %-30s %14" PRIu64 "  %10.3f/op%s\n",
 				perf_ctr_name((enum perf_ctr)c), v->value, perf_per_op(v, ops),
 				v->scaled ? " (scaled)" : "");
-		else
-			fprintf(out, "  %-30s %s\n", perf_ctr_name((enum perf_ctr)c),
-				perf_state(v, state, sizeof(state)));
+			continue;
+		}
+		if (said[c])
+			continue;
+		const char *st = perf_state(v, state, sizeof(state));
+		char names[256];
+		int n = snprintf(names, sizeof(names), "%s", perf_ctr_name((enum perf_ctr)c));
+		for (int d = c + 1; d < PERF_CTR_NR; d++) {
+			char other[160];
+			if (r->v[d].ok || strcmp(perf_state(&r->v[d], other, sizeof(other)), st))
+				continue;
+			said[d] = true;
+			if (n >= 0 && (size_t)n < sizeof(names))
+				n += snprintf(names + n, sizeof(names) - (size_t)n, ", %s",
+					      perf_ctr_name((enum perf_ctr)d));
+		}
+		fprintf(out, "  %-30s %s\n", names, st);
 	}
 }

@@ -666,6 +666,8 @@ def params_text(workload, params, order=None):
     shown = {True: [], False: []}
     for k in keys:
         v = params[k]
+        if v is None or v == "":  # unset: no "None" in titles
+            continue
         if k in ("threads", "seed", "runs") or (k == "ops" and not v) or \
                 (k == "duration_s" and not v) or (k == "gp_latency_ns" and not v):
             continue
