@@ -581,6 +581,11 @@ def timeline(r):
         return None
     pts = [(_num(t) / 1e9, _num(v)) for t, v in zip(tl["t_ns"], tl["ops_per_sec"])
            if _num(t) is not None and _num(v) is not None]
+    # The last row is usually cut short by the stop: a partial interval's
+    # rate is not comparable with the others, so it is dropped.
+    step = _num(tl.get("interval_ms"))
+    if step and len(pts) >= 2 and (pts[-1][0] - pts[-2][0]) * 1e3 < 0.9 * step:
+        pts = pts[:-1]
     return pts or None
 
 
