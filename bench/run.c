@@ -70,6 +70,9 @@ struct bench_worker {
 	uint64_t start_ns; /* when it left the start barrier */
 	uint64_t done_ns;  /* when a quota was completed, 0 if not */
 	struct lb_counters counters;
+	/* The worker's own cells (thread-local), for a snapshot after a stall,
+	 * when the worker cannot hand them over. */
+	const struct lb_counters *live_counters;
 	struct samp_thread *samp; /* NULL when sampling is off */
 	unsigned sample_every;	  /* its period in the measured window; 0 = none */
 	bool in_window;		  /* it saw the measured window begin */
@@ -179,6 +182,7 @@ static void *worker_main(void *arg)
 	bool vcpu = id >= r->ctx.vcpu_first && id < r->ctx.vcpu_first + r->ctx.nr_vcpu;
 
 	watchdog_worker_begin(id);
+	bw->live_counters = &lb_tc;
 	/* Bind first, so what the thread allocates lands on its node. */
 	topo_bind_worker(id, vcpu ? TOPO_ROLE_VCPU : TOPO_ROLE_GENERIC,
 			 vcpu ? id - r->ctx.vcpu_first : id);
@@ -450,6 +454,8 @@ static void write_json(struct json *js, struct run_result *res, struct bench_run
 	json_bool(js, "detected", res->detected);
 	json_str(js, "verify_message", res->verify_msg);
 	json_bool(js, "stalled", res->stalled);
+	/* Counters of workers still stuck are a snapshot of their cells. */
+	json_u64(js, "stuck_counter_snapshots", res->stuck_snapshots);
 	watchdog_write_json(js);
 	json_u64(js, "alloc_failures", res->alloc_failures);
 	json_bool(js, "interrupted", res->interrupted);
@@ -719,6 +725,27 @@ static int write_results(struct run_result *res, struct bench_run *r, const stru
 	return result_append_csv(bench_cfg.out_dir, values, sizeof(values) / sizeof(values[0]));
 }
 
+/*
+ * A stuck worker's counters, read from its cells without its help (it
+ * holds a lock, or waits for one, and will never hand them over): a
+ * snapshot, each cell as it was at some moment of the read; the worker may
+ * still bump the spin counters meanwhile. Context: main thread, after a
+ * stall. ThreadSanitizer builds report such reads as races (they are, by
+ * design), so there the stuck workers' counters are left at zero.
+ */
+static void stuck_counters(const struct bench_worker *bw, struct lb_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+#ifndef LB_TSAN
+	if (!bw->live_counters)
+		return;
+	for (int c = 0; c < LB_C_NR; c++)
+		out->c[c] = __atomic_load_n(&bw->live_counters->c[c], __ATOMIC_RELAXED);
+#else
+	(void)bw;
+#endif
+}
+
 /* Timeline gauge, on the sampler thread: the deferred-free backlog. */
 static void timeline_gauges(void *arg, uint64_t *vals)
 {
@@ -973,8 +1000,12 @@ int run_one(const struct store_ops *backend, const struct workload_ops *wl, unsi
 	}
 	for (unsigned i = 0; i < threads; i++) {
 		struct bench_worker *bw = &r.workers[i];
-		if (!joined[i])
-			continue; /* stuck (watchdog): still running, its data is not ours */
+		if (!joined[i]) { /* stuck (watchdog): still running */
+			stuck_counters(bw, &res.thread_counters[i]);
+			counters_add(&res.counters, &res.thread_counters[i]);
+			res.stuck_snapshots++;
+			continue;
+		}
 		if (bw->init_rc) {
 			fprintf(stderr, "lpibench: worker %u: thread set-up failed\n", i);
 			status = 2;

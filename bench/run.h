@@ -46,9 +46,10 @@ struct run_result {
 	bool verified;
 	bool detected; /* verify() returned WL_VERIFY_DETECTED */
 	char verify_msg[256];
-	bool stalled;		 /* stopped by the watchdog */
-	uint64_t alloc_failures; /* --fail-alloc: allocations that failed */
-	unsigned outside_window; /* workers that never saw the window open */
+	bool stalled;		  /* stopped by the watchdog */
+	unsigned stuck_snapshots; /* workers whose counters were read while stuck */
+	uint64_t alloc_failures;  /* --fail-alloc: allocations that failed */
+	unsigned outside_window;  /* workers that never saw the window open */
 	bool interrupted;
 	bool timed_out;
 	enum run_status status; /* what readers go by (bench/run_status.h) */

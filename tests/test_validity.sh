@@ -83,6 +83,8 @@ j = json.load(open(os.path.join(d, got["incomplete_window"][0])))
 assert j["per_thread_ops"][1] == 0 and j["per_thread_counters"][1]["lock_acquisitions"] == 0, j
 j = json.load(open(os.path.join(d, got["stalled"][0])))
 assert j["workload_results"] == {"unavailable": "the run stalled"}, j["workload_results"]
+assert j["stuck_counter_snapshots"] >= 1, j["stuck_counter_snapshots"]
+assert j["per_thread_perf"][0]["task_clock_ns"]["state"].startswith("unavailable"), j["per_thread_perf"][0]
 rows = list(csv.DictReader(open(os.path.join(d, "runs.csv"))))
 assert sorted(r["status"] for r in rows) == sorted(
     ["ok", "incomplete_window", "interrupted", "stalled"]), rows
