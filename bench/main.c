@@ -3,7 +3,8 @@
  * bench: runs every (backend, thread count, repetition) of one workload
  * and writes a result per run. After the repetitions of a configuration
  * (--runs, or --until-ci), when there are at least two, it prints the
- * median, min, max and bootstrap 95% CI of throughput and writes them to
+ * median, min, max and the 95% CI of the median throughput (order
+ * statistics; the range, labelled so, below 6 runs) and writes them to
  * <out>/summaries/. Exit status: 0 ok, 1 a run failed its verification
  * or was stopped by the watchdog, 2 bad input or set-up error, 3 a race
  * replay detected its race, 130 interrupted. Only main() exits.
@@ -12,11 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../core/sync.h"
+#include "closing_table.h"
 #include "config.h"
 #include "manifest.h"
 #include "measure.h"
+#include "option_rules.h"
 #include "options.h"
 #include "rep_summary.h"
 #include "result.h"
@@ -126,6 +130,7 @@ static bool run_config(const struct store_ops *b, const struct workload_ops *wl,
 		if (rc == RUN_ERROR || rc == RUN_STALLED || rc == RUN_ABANDONED)
 			return false;
 		rp->runs++;
+		threads = o.threads ? o.threads : threads; /* the workload's own */
 		if (o.complete) {
 			rp->x[rp->n] = o.ops_per_sec;
 			snprintf(rp->names[rp->n], sizeof(rp->names[0]), "%s", o.json_name);
@@ -142,6 +147,7 @@ static bool run_config(const struct store_ops *b, const struct workload_ops *wl,
 	}
 	if (reps_summarize(b->name, wl, threads, rp, m))
 		*status = RUN_ERROR; /* and the sweep goes on */
+	closing_add(b->name, wl->name, threads, rp->x, rp->n, rp->runs);
 	return true;
 }
 
@@ -197,6 +203,8 @@ int main(int argc, char **argv)
 	struct wl_plan plan;
 	if (run_plan_build(&plan, wl))
 		return 2;
+	if (option_rules_check(wl))
+		return 2;
 	if (wl->validate && wl->validate(&plan))
 		return 2;
 	if (topo_validate())
@@ -213,9 +221,13 @@ int main(int argc, char **argv)
 	lb_rcu_register_thread();
 	run_install_signal_handlers();
 	enum run_status status = run_all(wl, &plan, &m);
+	if (!plan.quiet)
+		closing_print(stdout);
 	if (status == RUN_STALLED || status == RUN_ABANDONED) {
+		/* Workers left running: no clean-up, and no exit handlers either
+		 * (one may wait for a grace period a stuck reader blocks). */
 		fflush(NULL);
-		return exit_status(status); /* workers left running: no clean-up */
+		_exit(exit_status(status));
 	}
 	lb_rcu_unregister_thread();
 	if (run_interrupted) {

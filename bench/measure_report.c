@@ -8,8 +8,10 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../util/clock.h"
+#include "../util/median_ci.h"
 #include "measure.h"
 #include "../util/stats.h"
 
@@ -130,7 +132,6 @@ void measure_json_perf(struct json *js, const char *key, const struct perf_resul
 void measure_json_runs(struct json *js, const char *key, const double *x, size_t n, uint64_t seed)
 {
 	struct stats_summary s;
-	double lo = NAN, hi = NAN;
 
 	json_obj_begin(js, key);
 	json_u64(js, "n", n);
@@ -149,16 +150,31 @@ void measure_json_runs(struct json *js, const char *key, const double *x, size_t
 	json_double(js, "mean", s.mean);
 	json_double(js, "stddev", s.stddev);
 	json_double(js, "cv", s.cv);
-	if (n >= 2 &&
-	    stats_bootstrap_median_ci(x, n, STATS_BOOT_RESAMPLES, 0.95, seed, &lo, &hi) == 0) {
-		json_double(js, "ci95_lo", lo);
-		json_double(js, "ci95_hi", hi);
+	(void)seed;
+	struct median_ci ci;
+	bool have = median_ci(x, n, 0.95, &ci) == 0;
+	if (have && !ci.is_range) {
+		json_double(js, "ci95_lo", ci.lo);
+		json_double(js, "ci95_hi", ci.hi);
 		json_double(js, "ci95_width_pct",
-			    s.median != 0 ? (hi - lo) / fabs(s.median) * 100 : NAN);
-	} else {
+			    s.median != 0 ? (ci.hi - ci.lo) / fabs(s.median) * 100 : NAN);
+	} else { /* too few runs for a 95% interval: see "interval" */
 		json_null(js, "ci95_lo");
 		json_null(js, "ci95_hi");
 		json_null(js, "ci95_width_pct");
+	}
+	if (have) {
+		json_obj_begin(js, "interval");
+		json_str(js, "method", "order_statistics");
+		json_str(js, "kind", ci.is_range ? "range" : "ci95");
+		json_double(js, "lo", ci.lo);
+		json_double(js, "hi", ci.hi);
+		json_u64(js, "lo_rank", ci.lo_rank);
+		json_u64(js, "hi_rank", ci.hi_rank);
+		json_double(js, "coverage", ci.coverage);
+		json_obj_end(js);
+	} else {
+		json_null(js, "interval");
 	}
 	json_obj_end(js);
 }
@@ -236,14 +252,31 @@ void measure_print_perf(FILE *out, const struct perf_result *r, uint64_t ops)
 {
 	char state[160];
 
+	/* Counters unavailable for the same reason (all the hardware ones in
+	 * a VM) are said on one line. */
+	bool said[PERF_CTR_NR] = {false};
 	for (int c = 0; c < PERF_CTR_NR; c++) {
 		const struct perf_value *v = &r->v[c];
-		if (v->ok)
+		if (v->ok) {
 			fprintf(out, "  %-30s %14" PRIu64 "  %10.3f/op%s\n",
 				perf_ctr_name((enum perf_ctr)c), v->value, perf_per_op(v, ops),
 				v->scaled ? " (scaled)" : "");
-		else
-			fprintf(out, "  %-30s %s\n", perf_ctr_name((enum perf_ctr)c),
-				perf_state(v, state, sizeof(state)));
+			continue;
+		}
+		if (said[c])
+			continue;
+		const char *st = perf_state(v, state, sizeof(state));
+		char names[256];
+		int n = snprintf(names, sizeof(names), "%s", perf_ctr_name((enum perf_ctr)c));
+		for (int d = c + 1; d < PERF_CTR_NR; d++) {
+			char other[160];
+			if (r->v[d].ok || strcmp(perf_state(&r->v[d], other, sizeof(other)), st))
+				continue;
+			said[d] = true;
+			if (n >= 0 && (size_t)n < sizeof(names))
+				n += snprintf(names + n, sizeof(names) - (size_t)n, ", %s",
+					      perf_ctr_name((enum perf_ctr)d));
+		}
+		fprintf(out, "  %-30s %s\n", names, st);
 	}
 }

@@ -39,8 +39,11 @@ void measure_json_latency(struct json *js, const char *key, const struct samp_th
 /* {counter: {kind, state, value, per_op}, ...}; value/per_op null when unavailable */
 void measure_json_perf(struct json *js, const char *key, const struct perf_result *r, uint64_t ops);
 
-/* {n, values, median, min, max, mean, stddev, cv, ci95_lo, ci95_hi, ci95_width_pct}
- * of per-run values (e.g. ops/s); the CI is the bootstrap CI of the median. */
+/* {n, values, median, min, max, mean, stddev, cv, ci95_lo, ci95_hi, ci95_width_pct,
+ * interval} of per-run values (e.g. ops/s): the median's 95% interval from
+ * order statistics (util/median_ci.h), null below 6 runs; interval:
+ * {method, kind ("ci95" or "range"), lo, hi, lo_rank, hi_rank, coverage},
+ * null below 2 runs. seed is unused (kept for the callers). */
 void measure_json_runs(struct json *js, const char *key, const double *x, size_t n, uint64_t seed);
 
 /* {min, max, mean, cv, jain} of per-thread op counts */

@@ -335,6 +335,12 @@ void perf_thread_stop(struct perf_result *out)
 	tl.started = false;
 }
 
+void perf_result_unavailable(struct perf_result *r, const char *why)
+{
+	for (int c = 0; c < PERF_CTR_NR; c++)
+		set_unavailable(&r->v[c], why, 0);
+}
+
 void perf_result_sum(struct perf_result *total, const struct perf_result *per_thread, size_t n)
 {
 	for (int c = 0; c < PERF_CTR_NR; c++) {

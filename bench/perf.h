@@ -91,6 +91,9 @@ void perf_force_unavailable(bool on);
  * (0 is not an error: the states say why).
  */
 int perf_thread_start(void);
+/* Every counter of *r unavailable for `why` (static string): a worker
+ * whose counters cannot be read (stuck after a stall). */
+void perf_result_unavailable(struct perf_result *r, const char *why);
 /* Stop, read and close this thread's counters into *out. */
 void perf_thread_stop(struct perf_result *out);
 

@@ -13,30 +13,37 @@
 #include <unistd.h>
 
 const char *const result_csv_columns[] = {
-    "schema",
-    "date",
-    "backend",
-    "workload",
-    "threads",
-    "run",
-    "duration_s",
-    "total_ops",
-    "ops_per_sec",
-    "ns_per_op",
-    "min_thread_ops",
-    "max_thread_ops",
-    "get_ok",
-    "get_fail",
-    "lock",
-    "allocator",
-    "oversubscribed",
-    "verified",
-    "git_commit",
-    "host",
-    "params",
-    "json_file",
+    "schema",	  "date",	   "backend",	  "workload",  "threads",	 "run",
+    "duration_s", "total_ops",	   "ops_per_sec", "ns_per_op", "min_thread_ops", "max_thread_ops",
+    "get_ok",	  "get_fail",	   "lock",	  "allocator", "oversubscribed", "verified",
+    "status",	  "status_reason", "git_commit",  "host",      "params",	 "json_file",
     NULL,
 };
+
+void result_csv_quote(char *dst, size_t len, const char *src)
+{
+	size_t o = 0;
+	if (len < 3) {
+		if (len)
+			dst[0] = 0;
+		return;
+	}
+	dst[o++] = '"';
+	for (const char *p = src; *p && o + 3 < len; p++) {
+		if (*p == '\n' || *p == '\r') { /* one row stays one line */
+			dst[o++] = ' ';
+			continue;
+		}
+		if (*p == '"') {
+			if (o + 4 >= len)
+				break;
+			dst[o++] = '"';
+		}
+		dst[o++] = *p;
+	}
+	dst[o++] = '"';
+	dst[o] = 0;
+}
 
 static void header_line(char *buf, size_t len)
 {
@@ -98,10 +105,13 @@ int result_check_out_dir(const char *dir)
 	bool ok = !fgets(have, sizeof(have), f) || strcmp(have, want) == 0;
 	fclose(f);
 	if (!ok) {
+		bool v1 = strncmp(have, "schema,date,", 12) == 0 && !strstr(have, ",status,");
 		fprintf(stderr,
-			"lpibench: --out: %s has other columns (another lpibench version?); "
-			"choose another --out folder\n",
-			path);
+			"lpibench: --out: %s has other columns (%s); choose another --out "
+			"folder\n",
+			path,
+			v1 ? "result schema 1, without status columns"
+			   : "another lpibench version?");
 		return -1;
 	}
 	return 0;
@@ -159,12 +169,18 @@ int result_append_csv(const char *dir, const char *const *values, size_t n)
 			close(fd);
 		return -1;
 	}
-	struct stat st;
-	char line[sizeof(header) + sizeof(row)];
+	struct stat st = {0};
+	char line[sizeof(header) + sizeof(row) + 1];
 	size_t len = 0;
 	if (fstat(fd, &st) == 0 && st.st_size == 0) {
 		header_line(header, sizeof(header));
 		len = (size_t)snprintf(line, sizeof(line), "%s", header);
+	} else if (st.st_size > 0) {
+		/* A last line cut short (a full disk, a hand edit) must not
+		 * swallow this row: end it first. */
+		char last = '\n';
+		if (pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n')
+			line[len++] = '\n';
 	}
 	len += (size_t)snprintf(line + len, sizeof(line) - len, "%s", row);
 	/* One write: an interrupted run leaves whole rows or none. */

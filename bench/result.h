@@ -10,7 +10,8 @@
 
 #include <stddef.h>
 
-#define RESULT_SCHEMA 1
+/* 2: status and status_reason (bench/result_status.h) in runs and CSV. */
+#define RESULT_SCHEMA 2
 
 /* The CSV's columns, in order (also the header line). */
 extern const char *const result_csv_columns[];
@@ -23,6 +24,10 @@ int result_check_out_dir(const char *dir);
 /* Writes buf to dir/name atomically (tmp + fsync + rename). Returns 0 or -1
  * with a message printed. */
 int result_write_json(const char *dir, const char *name, const char *buf, size_t len);
+
+/* src as one quoted CSV cell ("" doubled, line breaks as spaces), cut to
+ * fit len. */
+void result_csv_quote(char *dst, size_t len, const char *src);
 
 /* Appends one row (values in column order, already CSV-safe). */
 int result_append_csv(const char *dir, const char *const *values, size_t n);

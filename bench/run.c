@@ -45,7 +45,9 @@
 #include "../util/sampling.h"
 #include "config.h"
 #include "faults.h"
+#include "inject.h"
 #include "measure.h"
+#include "partial.h"
 #include "perf.h"
 #include "run_loop.h"
 #include "timeline.h"
@@ -63,9 +65,13 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The first signal stops the run, which then writes its result marked
+ * interrupted; a second exits at once (bench/partial.h). */
 static void on_signal(int sig)
 {
 	(void)sig;
+	if (run_interrupted)
+		partial_exit(130);
 	run_interrupted = 1;
 }
 
@@ -136,6 +142,7 @@ static void *worker_main(void *arg)
 	bool vcpu = id >= r->ctx.vcpu_first && id < r->ctx.vcpu_first + r->ctx.nr_vcpu;
 
 	watchdog_worker_begin(id);
+	bw->live_counters = &lb_tc;
 	/* Bind first, so what the thread allocates lands on its node. */
 	topo_bind_worker(id, vcpu ? TOPO_ROLE_VCPU : TOPO_ROLE_GENERIC,
 			 vcpu ? id - r->ctx.vcpu_first : id);
@@ -153,6 +160,12 @@ static void *worker_main(void *arg)
 	}
 	pthread_barrier_wait(&r->start);
 	bw->start_ns = mono_ns();
+	if (inject_outside_window(id, r->ctx.nr_timed)) /* --inject=outside-window */
+		while (atomic_load_explicit(&r->phase, memory_order_acquire) != PHASE_STOP &&
+		       !atomic_load_explicit(&r->stalled, memory_order_acquire)) {
+			struct timespec ts = {0, 1000000};
+			nanosleep(&ts, NULL);
+		}
 
 	struct samp_thread *smp = NULL; /* set while timing samples */
 	while (!bw->init_rc) {
@@ -178,6 +191,10 @@ static void *worker_main(void *arg)
 	/* A worker that never got a CPU while the window was open (a loaded
 	 * host) measured nothing: its warm-up ops are not the window's. */
 	bw->ops_measured = bw->in_window ? n - bw->ops_base : 0;
+	if (!bw->in_window) { /* nor its warm-up's counters and gets */
+		memset(&lb_tc, 0, sizeof(lb_tc));
+		bw->w.get_ok = bw->w.get_fail = 0;
+	}
 	perf_thread_stop(&r->perf[id]);
 	samp_self = NULL;
 	if (wl->thread_exit)
@@ -327,6 +344,7 @@ static enum run_status run_prepare(struct bench_run *r, const struct store_ops *
 	r->ctx.nr_threads = threads;
 	r->ctx.nr_timed = threads;
 	r->ctx.seed = plan->seed + run_index;
+	r->res.run_index = run_index; /* for the partial stub before collect */
 	r->ctx.ops_per_thread = plan->ops ? (plan->ops + threads - 1) / threads : 0;
 	r->sampling = measure_cfg.sample_auto || measure_cfg.sample_every;
 	r->sample_scale = measure_cfg.sample_auto;
@@ -403,7 +421,11 @@ static enum run_status run_start(struct bench_run *r)
 		wd_progress[i] = &r->workers[i].progress;
 	watchdog_start(threads, wd_progress, run_watchdog_stop, r, 0); /* copies them */
 	free(wd_progress);
+	watchdog_measured(r->ctx.nr_timed);
 	faults_run_begin(r->ctx.seed);
+	inject_run_begin();
+	partial_arm(bench_cfg.out_dir, r->ctx.store_ops->name, r->wl->name, threads,
+		    r->res.run_index);
 
 	for (unsigned i = 0; i < threads; i++) {
 		struct bench_worker *bw = &r->workers[i];
@@ -417,6 +439,7 @@ static enum run_status run_start(struct bench_run *r)
 			/* Those started wait at the barrier for ever: abandon. */
 			watchdog_stop();
 			faults_run_end();
+			inject_run_end();
 			return RUN_ABANDONED;
 		}
 		bw->started = true;
@@ -463,6 +486,7 @@ static void run_drive(struct bench_run *r)
 		warm_mark(r, &warm);
 	run_timeline_start(r);
 	if (r->quota) {
+		inject_window_open();
 		sleep_until(RUN_QUOTA_TIMEOUT_S, all_timed_done, r);
 		r->res.timed_out = !all_timed_done(r) && !run_interrupted;
 		atomic_store_explicit(&r->phase, PHASE_STOP, memory_order_release);
@@ -473,6 +497,7 @@ static void run_drive(struct bench_run *r)
 	r->sample_base = measure_sample_n(warmup_op_ns(r, &warm, r->m->cpus_online));
 	atomic_store_explicit(&r->phase, PHASE_MEASURE, memory_order_release);
 	r->t0 = mono_ns();
+	inject_window_open();
 	sleep_until(r->plan->duration_s, NULL, r);
 	atomic_store_explicit(&r->phase, PHASE_STOP, memory_order_release);
 	r->t1 = mono_ns();
@@ -486,20 +511,30 @@ static void run_drive(struct bench_run *r)
  */
 static void run_join(struct bench_run *r)
 {
-	for (unsigned i = 0; i < r->started; i++) {
-		int jrc;
-		while ((jrc = pthread_tryjoin_np(r->workers[i].thread, NULL)) == EBUSY &&
-		       !atomic_load_explicit(&r->stalled, memory_order_acquire)) {
-			struct timespec ts = {0, 1000000};
-			nanosleep(&ts, NULL);
-		}
-		r->joined[i] = jrc == 0;
+	/* In any order: one stuck worker must not keep finished ones unjoined. */
+	for (unsigned left = r->started; left;) {
+		for (unsigned i = 0; i < r->started; i++)
+			if (!r->joined[i] && pthread_tryjoin_np(r->workers[i].thread, NULL) == 0) {
+				r->joined[i] = true;
+				left--;
+			}
+		if (!left || atomic_load_explicit(&r->stalled, memory_order_acquire))
+			break;
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
 	}
 	r->res.stalled = watchdog_stop();
-	for (unsigned i = 0; i < r->started; i++) /* the healthy ones see PHASE_STOP */
-		if (!r->joined[i] && !watchdog_worker_stuck(i))
-			r->joined[i] = pthread_join(r->workers[i].thread, NULL) == 0;
+	/* The healthy ones see PHASE_STOP; one that blocks on what a stuck
+	 * worker holds is given up on after a bound, never waited for. */
+	for (unsigned i = 0; i < r->started; i++)
+		if (!r->joined[i] && !watchdog_worker_stuck(i)) {
+			struct timespec dl;
+			clock_gettime(CLOCK_REALTIME, &dl);
+			dl.tv_sec += 1 + (time_t)watchdog_seconds();
+			r->joined[i] = pthread_timedjoin_np(r->workers[i].thread, NULL, &dl) == 0;
+		}
 	r->res.alloc_failures = faults_run_end();
+	inject_run_end();
 	if (r->tl_on)
 		timeline_stop(&r->tl);
 	r->res.interrupted = run_interrupted;
@@ -521,6 +556,27 @@ static void run_join(struct bench_run *r)
 		if (last && !r->res.timed_out && !r->res.interrupted)
 			r->t1 = last;
 	}
+}
+
+/*
+ * A stuck worker's counters, read from its cells without its help (it
+ * holds a lock, or waits for one, and will never hand them over): a
+ * snapshot, each cell as it was at some moment of the read; the worker may
+ * still bump the spin counters meanwhile. Context: main thread, after a
+ * stall. ThreadSanitizer builds report such reads as races (they are, by
+ * design), so there the stuck workers' counters are left at zero.
+ */
+static void stuck_counters(const struct bench_worker *bw, struct lb_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+#ifndef LB_TSAN
+	if (!bw->live_counters)
+		return;
+	for (int c = 0; c < LB_C_NR; c++)
+		out->c[c] = __atomic_load_n(&bw->live_counters->c[c], __ATOMIC_RELAXED);
+#else
+	(void)bw;
+#endif
 }
 
 /* One joined worker's figures into the run's. */
@@ -571,8 +627,12 @@ static enum run_status run_collect(struct bench_run *r, const struct store_ops *
 	if (res->latency)
 		samp_thread_init(res->latency, 0, 0);
 	for (unsigned i = 0; i < threads; i++) {
-		if (!r->joined[i])
-			continue; /* stuck (watchdog): still running, its data is not ours */
+		if (!r->joined[i]) { /* stuck (watchdog): still running */
+			stuck_counters(&r->workers[i], &res->thread_counters[i]);
+			counters_add(&res->counters, &res->thread_counters[i]);
+			res->stuck_snapshots++;
+			continue;
+		}
 		if (r->workers[i].init_rc) {
 			fprintf(stderr, "lpibench: worker %u: thread set-up failed\n", i);
 			status = RUN_ERROR;
@@ -582,6 +642,9 @@ static enum run_status run_collect(struct bench_run *r, const struct store_ops *
 	for (int c = 0; c < LB_C_NR; c++)
 		res->counter_present[c] =
 		    counter_present((enum lb_counter)c, backend, r->wl, res->counters.c[c]);
+	for (unsigned i = 0; i < threads; i++) /* a stuck worker's are not ours to read */
+		if (!r->joined[i])
+			perf_result_unavailable(&r->perf[i], "the worker was stuck (watchdog)");
 	perf_result_sum(&res->perf, r->perf, threads);
 	res->thread_perf = r->perf;
 	res->ops_per_sec = res->elapsed_s > 0 ? (double)res->total_ops / res->elapsed_s : 0;
@@ -620,6 +683,19 @@ static enum run_status run_verify(struct bench_run *r, enum run_status status)
 	}
 	if (res->timed_out)
 		status = status ? status : RUN_FAILED;
+	struct result_status_in sin = {
+	    .interrupted = res->interrupted,
+	    .stalled = res->stalled,
+	    .stall_s = watchdog_seconds(),
+	    .timed_out = res->timed_out,
+	    .timeout_s = RUN_QUOTA_TIMEOUT_S,
+	    .verified = res->verified,
+	    .verify_msg = res->verify_msg,
+	    .outside_window = res->outside_window,
+	    .threads = res->threads,
+	    .window_s = res->elapsed_s,
+	};
+	res->status = result_status_decide(&sin, res->status_reason, sizeof(res->status_reason));
 	return status;
 }
 
@@ -630,12 +706,18 @@ static enum run_status run_write(struct bench_run *r, enum run_status status)
 	const char *out_dir = bench_cfg.out_dir;
 	if (!r->plan->quiet)
 		run_print_summary(r);
-	if (run_write_results(r))
+	int wrc = run_write_results(r);
+	partial_disarm();
+	if (wrc)
 		status = RUN_ERROR;
 	else if (r->plan->quiet)
 		printf("%s/%s\n", out_dir, res->json_name);
 	else
 		printf("   result: %s/%s\n", out_dir, res->json_name);
+	if (res->status == RESULT_TOO_SHORT)
+		fprintf(stderr, "lpibench: warning: %s/%s t%u run %u: %s: too short to mean much\n",
+			res->backend, res->workload, res->threads, res->run_index,
+			res->status_reason);
 	if (res->outside_window)
 		fprintf(stderr,
 			"lpibench: warning: %s/%s t%u run %u: %u worker%s never ran while the "
@@ -716,7 +798,8 @@ enum run_status run_one(const struct store_ops *backend, const struct workload_o
 		return RUN_STALLED;
 	}
 	out->ops_per_sec = r->res.ops_per_sec;
-	out->complete = status == RUN_OK && !r->res.interrupted && !r->res.outside_window;
+	out->threads = r->res.threads;
+	out->complete = status == RUN_OK && r->res.status == RESULT_OK;
 	snprintf(out->json_name, sizeof(out->json_name), "%s", r->res.json_name);
 	run_release(r);
 	return status;

@@ -17,6 +17,7 @@
 #include "manifest.h"
 #include "perf.h"
 #include "../util/sampling.h"
+#include "result_status.h"
 #include "timeline.h"
 
 struct run_result {
@@ -45,11 +46,14 @@ struct run_result {
 	bool verified;
 	bool detected; /* verify() returned WL_VERIFY_DETECTED */
 	char verify_msg[256];
-	bool stalled;		 /* stopped by the watchdog */
-	uint64_t alloc_failures; /* --fail-alloc: allocations that failed */
-	unsigned outside_window; /* workers that never saw the window open */
+	bool stalled;		  /* stopped by the watchdog */
+	unsigned stuck_snapshots; /* workers whose counters were read while stuck */
+	uint64_t alloc_failures;  /* --fail-alloc: allocations that failed */
+	unsigned outside_window;  /* workers that never saw the window open */
 	bool interrupted;
 	bool timed_out;
+	enum result_status status; /* what readers go by (bench/result_status.h) */
+	char status_reason[320];
 	char json_name[256];
 };
 
@@ -60,7 +64,8 @@ void run_install_signal_handlers(void);
 /* What the driver's repetition loop needs from one run. */
 struct run_outcome {
 	double ops_per_sec;
-	bool complete; /* written, verified, neither interrupted nor timed out */
+	bool complete;	  /* written and status ok */
+	unsigned threads; /* workers the run really started (lpi-stress: its own) */
 	char json_name[256];
 };
 

@@ -27,6 +27,9 @@ struct bench_worker {
 	uint64_t start_ns; /* when it left the start barrier */
 	uint64_t done_ns;  /* when a quota was completed, 0 if not */
 	struct lb_counters counters;
+	/* The worker's own cells (thread-local), for a snapshot after a stall,
+	 * when the worker cannot hand them over. */
+	const struct lb_counters *live_counters;
 	struct samp_thread *samp; /* NULL when sampling is off */
 	unsigned sample_every;	  /* its period in the measured window; 0 = none */
 	bool in_window;		  /* it saw the measured window begin */

@@ -57,6 +57,8 @@ static void write_json_head(struct json *js, const struct bench_run *r)
 	json_u64(js, "threads", res->threads);
 	json_u64(js, "timed_threads", res->nr_timed);
 	json_u64(js, "run", res->run_index);
+	json_str(js, "status", result_status_name(res->status));
+	json_str(js, "status_reason", res->status_reason);
 	json_double(js, "duration_s", res->elapsed_s);
 	json_u64(js, "total_ops", res->total_ops);
 	json_double(js, "ops_per_sec", res->ops_per_sec);
@@ -167,7 +169,9 @@ static void write_json_tail(struct json *js, const struct bench_run *r)
 	options_write_params(js, "params", r->wl, res->threads);
 	topo_write_placement_json(js);
 	json_obj_begin(js, "workload_results");
-	if (r->wl->report) {
+	if (res->stalled) /* its report may take a lock a stuck worker holds */
+		json_str(js, "unavailable", "the run stalled");
+	else if (r->wl->report) {
 		struct wl_report rep = {.out = NULL, .js = js, .elapsed_s = res->elapsed_s};
 		r->wl->report((struct wl_ctx *)&r->ctx, &rep);
 	}
@@ -177,6 +181,8 @@ static void write_json_tail(struct json *js, const struct bench_run *r)
 	json_bool(js, "detected", res->detected);
 	json_str(js, "verify_message", res->verify_msg);
 	json_bool(js, "stalled", res->stalled);
+	/* Counters of workers still stuck are a snapshot of their cells. */
+	json_u64(js, "stuck_counter_snapshots", res->stuck_snapshots);
 	watchdog_write_json(js);
 	json_u64(js, "alloc_failures", res->alloc_failures);
 	json_bool(js, "interrupted", res->interrupted);
@@ -278,6 +284,9 @@ static int append_csv_row(const struct bench_run *r, time_t now)
 	snprintf(v_max, sizeof(v_max), "%" PRIu64, mx);
 	snprintf(v_ok, sizeof(v_ok), "%" PRIu64, res->get_ok);
 	snprintf(v_fail, sizeof(v_fail), "%" PRIu64, res->get_fail);
+	/* The status reason is free text: quoted, like params. */
+	char reason[2 * sizeof(res->status_reason) + 3];
+	result_csv_quote(reason, sizeof(reason), res->status_reason);
 	const char *values[] = {
 	    v_schema,
 	    date,
@@ -297,6 +306,8 @@ static int append_csv_row(const struct bench_run *r, time_t now)
 	    lb_allocator_name(lb_allocator),
 	    res->threads > r->m->cpus_online ? "true" : "false",
 	    res->verified ? "true" : "false",
+	    result_status_name(res->status),
+	    reason,
 	    LB_GIT_COMMIT,
 	    r->m->host,
 	    params,

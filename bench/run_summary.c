@@ -170,7 +170,7 @@ void run_print_summary(const struct bench_run *r)
 			" bytes (%.2f B/LPI)\n",
 			lb_allocator_name(lb_allocator), res->store.mem_alloc_bytes,
 			(double)res->store.mem_alloc_bytes / (double)res->store.entries);
-	if (r->wl->report) {
+	if (r->wl->report && !res->stalled) {
 		struct wl_report rep = {.out = o, .js = NULL, .elapsed_s = res->elapsed_s};
 		r->wl->report((struct wl_ctx *)&r->ctx, &rep);
 	}
@@ -188,6 +188,9 @@ void run_print_summary(const struct bench_run *r)
 			res->alloc_failures);
 	if (res->interrupted)
 		fprintf(o, "   interrupted: partial run\n");
+	if (res->status != RESULT_OK)
+		fprintf(o, "   status: %s (%s): not a number to use\n",
+			result_status_name(res->status), res->status_reason);
 	if (res->timed_out)
 		fprintf(o, "   timed out after %.0f s\n", RUN_QUOTA_TIMEOUT_S);
 }

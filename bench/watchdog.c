@@ -34,6 +34,7 @@ static struct {
 	double opt_seconds;
 	double seconds; /* this run's */
 	unsigned nr;
+	unsigned nr_measured; /* see watchdog_measured() */
 	struct wd_slot *slots;
 	pthread_t thread;
 	bool running;
@@ -136,12 +137,17 @@ static void backtrace_of(struct wd_slot *s, unsigned i)
 }
 
 /* ---- the watchdog thread ---- */
-static void declare_stall(uint64_t now)
+/* Workers [0, counted) are the ones whose silence made the stall; any
+ * other still running is stuck only if it too was silent for the limit
+ * (a vCPU polling on is not stuck, and the driver joins it). */
+static void declare_stall(uint64_t now, unsigned counted, uint64_t limit)
 {
 	unsigned nr_stuck = 0;
 	for (unsigned i = 0; i < wd.nr; i++) {
 		struct wd_slot *s = &wd.slots[i];
 		if (atomic_load_explicit(&s->done, memory_order_acquire))
+			continue;
+		if (i >= counted && now - s->changed_ns < limit)
 			continue;
 		s->stuck = true;
 		s->stuck_progress = s->last;
@@ -192,6 +198,13 @@ static void *watchdog_main(void *arg)
 
 		uint64_t now = mono_ns(), newest = 0;
 		bool running = false;
+		/* While a measured worker runs, only measured ones count. */
+		unsigned counted = wd.nr;
+		for (unsigned i = 0; i < wd.nr_measured && i < wd.nr; i++)
+			if (!atomic_load_explicit(&wd.slots[i].done, memory_order_acquire)) {
+				counted = wd.nr_measured;
+				break;
+			}
 		for (unsigned i = 0; i < wd.nr; i++) {
 			struct wd_slot *s = &wd.slots[i];
 			if (atomic_load_explicit(&s->done, memory_order_acquire))
@@ -207,12 +220,12 @@ static void *watchdog_main(void *arg)
 				s->last = p;
 				s->changed_ns = now;
 			}
-			if (s->changed_ns > newest)
+			if (i < counted && s->changed_ns > newest)
 				newest = s->changed_ns;
 		}
 		if (running && now - newest >= limit) {
 			pthread_mutex_unlock(&wd.mu);
-			declare_stall(now);
+			declare_stall(now, counted, limit);
 			return NULL;
 		}
 	}
@@ -245,6 +258,7 @@ int watchdog_start(unsigned nr, _Atomic uint64_t *const *progress, watchdog_stop
 	for (unsigned i = 0; i < nr; i++)
 		wd.slots[i].progress = progress[i];
 	wd.nr = nr;
+	wd.nr_measured = nr;
 	wd.stop = stop;
 	wd.arg = arg;
 	wd.stop_req = false;
@@ -276,6 +290,14 @@ int watchdog_start(unsigned nr, _Atomic uint64_t *const *progress, watchdog_stop
 	}
 	wd.running = true;
 	return 0;
+}
+
+void watchdog_measured(unsigned nr)
+{
+	/* Before the workers start: the watchdog thread reads it under mu. */
+	pthread_mutex_lock(&wd.mu);
+	wd.nr_measured = nr;
+	pthread_mutex_unlock(&wd.mu);
 }
 
 void watchdog_worker_begin(unsigned i)

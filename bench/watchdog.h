@@ -63,6 +63,12 @@ typedef void (*watchdog_stop_fn)(void *arg);
  */
 int watchdog_start(unsigned nr, _Atomic uint64_t *const *progress, watchdog_stop_fn stop, void *arg,
 		   double seconds);
+/* Only workers [0, nr) move the measured work (lpi-stress: the injectors,
+ * not the vCPUs, whose polls advance their counters while the injectors
+ * are stuck): while any of them is in its loop, only their progress
+ * counts. Once they are all done, every worker still running counts.
+ * Call after watchdog_start(); nr >= the run's workers: all count. */
+void watchdog_measured(unsigned nr);
 /* First thing in worker i: ties the calling thread to slot i (for its
  * backtrace) and starts its clock. */
 void watchdog_worker_begin(unsigned i);

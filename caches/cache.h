@@ -50,6 +50,7 @@ struct its;
 #define CACHE_F_LIMITED	    (1u << 1) /* bounded: 16 x vCPUs entries, evicts */
 #define CACHE_F_RCU_READERS (1u << 2) /* lookups take no lock */
 #define CACHE_F_NEVER	    (1u << 3) /* caches nothing (`none`) */
+#define CACHE_F_CONFLICT    (1u << 4) /* bounded (cache_cfg.size): a key evicts its slot's */
 
 #define CACHE_ENTRIES_PER_VCPU 16u /* KVM's LPI_DEFAULT_PCPU_CACHE_SIZE */
 
@@ -58,6 +59,7 @@ struct cache_cfg {
 	struct its *its;     /* owner of a per-ITS instance; NULL for VM-wide */
 	uint64_t doorbell;   /* the owner's doorbell (per-ITS instances) */
 	unsigned nr_vcpus;   /* sizes limited designs */
+	unsigned size;	     /* entries, for designs that take one; 0: their default */
 };
 
 struct cache_stats {

@@ -62,8 +62,14 @@ static inline struct cache_entry *cache_entries_find(struct cache_entries *l, ui
 		struct cache_entry *e = lb_list_entry(pos, struct cache_entry, link);
 		if (!e->irq)
 			break; /* free entries are the tail: nothing after */
+#ifdef LB_MUTANT_CACHE_KEY     /* planted bug (tests/test_mutants.sh): eventid not compared */
+		(void)eventid;
+		if (e->doorbell == doorbell && e->devid == devid)
+			return e;
+#else
 		if (e->doorbell == doorbell && e->devid == devid && e->eventid == eventid)
 			return e;
+#endif
 	}
 	return NULL;
 }

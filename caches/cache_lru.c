@@ -31,6 +31,7 @@
  * when an eviction drops a reference.
  */
 #include "../core/alloc.h"
+#include "../core/fault_point.h"
 #include "cache_entries.h"
 
 struct cache_lru {
@@ -89,6 +90,7 @@ static struct lb_irq *lru_lookup(struct cache *base, uint64_t doorbell, uint32_t
 	struct cache_lru *c = to_lru(base);
 	struct lb_irq *irq = NULL;
 	lb_lock(c->lock);
+	lb_fault_point(LB_FAULT_CACHE, "lru lookup, cache lock held");
 	struct cache_entry *e = lru_find(c, doorbell, devid, eventid);
 	if (e) {
 		irq = e->irq;

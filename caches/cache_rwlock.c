@@ -23,6 +23,7 @@
  * reader-preferring, sleeps).
  */
 #include "../core/alloc.h"
+#include "../core/fault_point.h"
 #include "cache_entries.h"
 
 struct rw_entry {
@@ -68,6 +69,7 @@ static struct lb_irq *rw_lookup(struct cache *base, uint64_t doorbell, uint32_t 
 	struct cache_rw *c = to_rw(base);
 	struct lb_irq *irq = NULL;
 	lb_read_lock(&c->lock);
+	lb_fault_point(LB_FAULT_CACHE, "rwlock lookup, read lock held");
 	struct cache_entry *ce = cache_entries_find(&c->entries, doorbell, devid, eventid);
 	if (ce) {
 		struct rw_entry *e = to_rw_entry(ce);

@@ -79,8 +79,13 @@ static struct lb_irq *xac_lookup(struct cache *base, uint64_t doorbell, uint32_t
 	(void)doorbell;
 	lb_rcu_read_lock();
 	struct lb_irq *irq = xa_load(&c->xa, xa_cache_key(devid, eventid));
+#ifdef LB_MUTANT_CACHE_NO_TRYGET /* planted bug (tests/test_mutants.sh) */
+	if (irq)
+		lb_ref_get(&irq->refcount);
+#else
 	if (irq && !lb_ref_tryget(&irq->refcount))
 		irq = NULL;
+#endif
 	lb_rcu_read_unlock();
 	if (irq)
 		irq_check(irq);
@@ -132,7 +137,11 @@ static void xac_invalidate(struct cache *base, struct its *its)
 			continue;
 		c->invalidated++;
 		LB_COUNT(LB_C_CACHE_INVAL);
+#ifdef LB_MUTANT_CACHE_NO_GRACE /* planted bug (tests/test_mutants.sh) */
+		store_put(c->store, irq);
+#else
 		cache_put_rcu_safe(c->store, irq);
+#endif
 	}
 }
 

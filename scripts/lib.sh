@@ -8,6 +8,7 @@ lb_log() { printf 'lpibench: %s\n' "$*" >&2; }
 
 # Installs the packages in scripts/packages.txt (plus any given) that are
 # missing: with apt-get when root, otherwise prints the exact line and stops.
+# lb_test_packages lists the test-only ones (scripts/packages-test.txt).
 lb_ensure_packages() {
 	local want missing=() p
 	want=$(grep -v '^#' "$LB_ROOT/scripts/packages.txt" | grep -v '^$')
@@ -32,6 +33,10 @@ lb_ensure_packages() {
 			exit 1
 		}
 	fi
+}
+
+lb_test_packages() {
+	grep -v '^#' "$LB_ROOT/scripts/packages-test.txt" | grep -v '^$'
 }
 
 # lb_build DIR [cmake args...]: configure (once) and build incrementally.

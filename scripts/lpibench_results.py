@@ -6,7 +6,9 @@ results/README.md), runs.csv, and, when made by scripts/sweep, host.json.
 load_folder() reads every *.json at the top of the folder and keeps the
 ones that are lpibench results. Anything else is skipped with one warning
 on stderr naming the file and the reason: a broken file, a foreign JSON,
-an interrupted or timed-out run. Nothing here raises on bad input.
+or a run whose status is not "ok" (interrupted, stalled, failed
+verification, incomplete window, too short). Nothing here raises on bad
+input.
 
 The measurement members (latency histograms, the confidence interval of
 repeated runs, timelines; their shapes are in bench/measure_report.h) are
@@ -14,7 +16,8 @@ read when a result has them: every accessor returns None when a member is
 absent, and the callers then leave the matching figure or column out with
 a note.
 
-Standard library only (Debian 12: python3 3.11).
+Standard library only (Debian 12: python3 3.11); scripts/compare also uses
+scipy.stats (scipy_stats()).
 """
 
 import json
@@ -24,7 +27,7 @@ import re
 import sys
 
 # The result schema this code was written against (bench/result.h).
-SCHEMA_KNOWN = 1
+SCHEMA_KNOWN = 2
 
 # Files of a result folder that are not runs: the sweep's host manifest,
 # and bench's per-configuration summaries of repeated runs (a subfolder).
@@ -56,6 +59,28 @@ _REQUIRED = {
 }
 
 
+# Debian installs python3-scipy here; a python3 found first on PATH (a
+# virtualenv, pyenv) may not look there.
+DEBIAN_DIST_PACKAGES = "/usr/lib/python3/dist-packages"
+
+
+def scipy_stats():
+    """scipy.stats (Debian's python3-scipy), or None if it cannot be loaded."""
+    try:
+        import scipy.stats
+        return scipy.stats
+    except ImportError:
+        pass
+    if os.path.isdir(DEBIAN_DIST_PACKAGES) and DEBIAN_DIST_PACKAGES not in sys.path:
+        sys.path.append(DEBIAN_DIST_PACKAGES)
+        try:
+            import scipy.stats
+            return scipy.stats
+        except ImportError:
+            pass
+    return None
+
+
 def warn(msg):
     """One warning line on stderr, prefixed like every lpibench tool."""
     print("lpibench: warning: " + msg, file=sys.stderr)
@@ -64,6 +89,24 @@ def warn(msg):
 def note(msg):
     """An informational line on stderr."""
     print("lpibench: " + msg, file=sys.stderr)
+
+
+def run_tool(tool, main, argv):
+    """Runs a script's main(argv) and exits with its status. A file or
+    folder the tool cannot read or write (a missing path, a read-only
+    folder, /proc) ends it with one line naming the path and exit 2, not a
+    traceback; so does scipy missing where it is needed."""
+    try:
+        status = main(argv)
+    except OSError as e:
+        where = e.filename or ""
+        print("lpibench: %s: %s%s" % (tool, "%s: " % where if where else "",
+                                      e.strerror or e), file=sys.stderr)
+        status = 2
+    except KeyboardInterrupt:
+        print("lpibench: %s: interrupted" % tool, file=sys.stderr)
+        status = 130
+    sys.exit(status)
 
 
 class Result:
@@ -138,6 +181,32 @@ def check_result(data):
         # e.g. a clock difference that wrapped around: the rates are garbage
         return "implausible duration_s %g: its rates cannot be trusted" % data["duration_s"]
     return None
+
+
+# A run's status (bench/result_status.h): only "ok" runs are numbers bench
+# stands behind; the scripts use no other.
+STATUSES = ("ok", "interrupted", "stalled", "failed_verification", "incomplete_window",
+            "too_short")
+
+
+def run_status(data):
+    """(status, reason) of a run. Schema 2 writes them; for schema 1 files
+    they are derived from the flags those had."""
+    st = data.get("status")
+    if isinstance(st, str):
+        reason = data.get("status_reason")
+        return (st if st in STATUSES else "unknown status '%s'" % st,
+                reason if isinstance(reason, str) else "")
+    if data.get("interrupted") is True:
+        return "interrupted", "SIGINT or SIGTERM arrived during the run: partial"
+    if data.get("stalled") is True or data.get("timed_out") is True:
+        return "stalled", "stopped by the watchdog or timed out"
+    if data.get("verified") is False:
+        return "failed_verification", str(data.get("verify_message", ""))
+    outside = data.get("workers_outside_window")
+    if isinstance(outside, int) and not isinstance(outside, bool) and outside > 0:
+        return "incomplete_window", "%d workers never ran while the window was open" % outside
+    return "ok", ""
 
 
 def read_json(path):
@@ -216,11 +285,15 @@ def load_folder(path, quiet=False):
         if isinstance(data, dict) and data.get("kind") == "summary":
             folder.summaries.append(_summary(data))
             continue
+        if not why and isinstance(data, dict) and "status" in data:
+            st, reason = run_status(data)  # also a second signal's stub
+            if st != "ok":
+                why = "status %s (%s)" % (st, reason) if reason else "status " + st
         why = why or check_result(data)
-        if not why and data.get("interrupted") is True:
-            why = "an interrupted run (partial measurement)"
-        if not why and data.get("timed_out") is True:
-            why = "a run that timed out"
+        if not why:
+            st, reason = run_status(data)
+            if st != "ok":
+                why = "status %s (%s)" % (st, reason) if reason else "status " + st
         if why:
             folder.skipped.append((name, why))
             say("%s: skipped: %s" % (full, why))
@@ -228,11 +301,7 @@ def load_folder(path, quiet=False):
         if data["schema"] > SCHEMA_KNOWN:
             say("%s: schema %d is newer than these scripts (%d); reading the keys they know"
                 % (full, data["schema"], SCHEMA_KNOWN))
-        r = Result(full, data)
-        if not r.verified:
-            say("%s: this run failed its verification (%s); kept, but check it"
-                % (full, data.get("verify_message", "")))
-        folder.results.append(r)
+        folder.results.append(Result(full, data))
     _load_summaries(folder, os.path.join(path, SUMMARY_DIR), say)
     if not folder.results:
         subs = [n for n in names if os.path.isdir(os.path.join(path, n))
@@ -389,6 +458,48 @@ def quantile(sorted_xs, q):
     return sorted_xs[lo] + (sorted_xs[hi] - sorted_xs[lo]) * (pos - lo)
 
 
+def _binom_half_cdf(n, k):
+    """P(B <= k) for B ~ Binomial(n, 1/2), exactly (integers), as a float."""
+    return float(sum(math.comb(n, i) for i in range(k + 1))) / 2.0 ** n if k >= 0 else 0.0
+
+
+def median_ci_ranks(n, level=0.95):
+    """(lo_rank, hi_rank, coverage, is_range) of the median's distribution-
+    free interval [x(lo), x(hi)] of n sorted values (1-based ranks): the
+    innermost ranks whose coverage 1 - 2 P(B <= lo-1), B ~ Bin(n, 1/2),
+    still reaches level. When even (1, n) does not (n < 6 for 95%),
+    is_range is True: [min, max] is a range with that smaller coverage, not
+    a 95% interval. None for n < 2. bench computes the same in C
+    (util/median_ci.c); tests/test_median_ci.sh checks both agree."""
+    if n < 2:
+        return None
+    lo, cov = 1, 1 - 2 * _binom_half_cdf(n, 0)
+    while lo + 1 <= n + 1 - (lo + 1):
+        nxt = 1 - 2 * _binom_half_cdf(n, lo)
+        if nxt < level:
+            break
+        lo, cov = lo + 1, nxt
+    return lo, n + 1 - lo, cov, cov < level
+
+
+def median_ci(xs, level=0.95):
+    """(lo, hi, coverage, is_range) of the median of xs (see
+    median_ci_ranks), or None for fewer than 2 values."""
+    s = sorted(xs)
+    r = median_ci_ranks(len(s), level)
+    if r is None:
+        return None
+    return s[r[0] - 1], s[r[1] - 1], r[2], r[3]
+
+
+def interval_text(lo, hi, coverage, is_range, fmt=str):
+    """'[lo, hi] (95% CI)' or '[lo, hi] (range, covers 75%)': asymmetric
+    intervals are never written as +-."""
+    if is_range:
+        return "[%s, %s] (range, covers %.0f%%)" % (fmt(lo), fmt(hi), 100 * coverage)
+    return "[%s, %s]" % (fmt(lo), fmt(hi))
+
+
 def summary(xs):
     """(median, min, max, n) of a list of numbers; Nones when empty."""
     xs = [x for x in xs if x is not None]
@@ -485,6 +596,11 @@ def timeline(r):
         return None
     pts = [(_num(t) / 1e9, _num(v)) for t, v in zip(tl["t_ns"], tl["ops_per_sec"])
            if _num(t) is not None and _num(v) is not None]
+    # The last row is usually cut short by the stop: a partial interval's
+    # rate is not comparable with the others, so it is dropped.
+    step = _num(tl.get("interval_ms"))
+    if step and len(pts) >= 2 and (pts[-1][0] - pts[-2][0]) * 1e3 < 0.9 * step:
+        pts = pts[:-1]
     return pts or None
 
 
@@ -571,10 +687,12 @@ def params_text(workload, params, order=None):
     shown = {True: [], False: []}
     for k in keys:
         v = params[k]
-        if k in ("threads", "seed", "runs") or k in MEASURE_PARAMS or v is None or \
+        if v is None or v == "":  # unset: no "None" in titles
+            continue
+        if k in ("threads", "seed", "runs") or k in MEASURE_PARAMS or \
                 (k == "ops" and not v) or (k == "duration_s" and not v) or \
                 (k == "gp_latency_ns" and not v) or (k == "check" and not v) or \
-                (k == "place" and v == "compact"):
+                (k == "place" and v == "compact") or (k == "inject" and v == "none"):
             continue
         if workload in LPI_WORKLOADS and k in ("duration_s", "warmup_s"):
             continue  # injection runs end when their quota is done

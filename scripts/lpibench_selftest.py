@@ -24,7 +24,7 @@ import platform
 import re
 import sys
 
-SCHEMA = 1
+SCHEMA = 2
 WORKLOAD = "vgic_lpi_stress"
 BACKEND = "kvm"
 RATE_RE = re.compile(r"^\s*Rate:\s+([0-9]+(?:\.[0-9]+)?)\s+LPIs/sec\s*$")
@@ -32,7 +32,7 @@ RATE_RE = re.compile(r"^\s*Rate:\s+([0-9]+(?:\.[0-9]+)?)\s+LPIs/sec\s*$")
 CSV_COLUMNS = ("schema", "date", "backend", "workload", "threads", "run", "duration_s",
                "total_ops", "ops_per_sec", "ns_per_op", "min_thread_ops", "max_thread_ops",
                "get_ok", "get_fail", "lock", "allocator", "oversubscribed", "verified",
-               "git_commit", "host", "params", "json_file")
+               "status", "status_reason", "git_commit", "host", "params", "json_file")
 
 
 def parse_rates(text):
@@ -90,6 +90,8 @@ def make_result(rate, run, vcpus, devices, events, iterations, manifest):
         "ns_per_op": 1e9 / rate if rate > 0 else None,
         "per_thread_ops": None,
         "verified": True,
+        "status": "ok",
+        "status_reason": "",
         "params": {"vcpus": vcpus, "devices": devices, "events": events,
                    "iterations": iterations, "kernel": "host " + platform.release(),
                    "cache": None},
@@ -122,7 +124,7 @@ def write_results(out_dir, rates, vcpus, devices, events, iterations, tree, orig
             w.writerow((SCHEMA, manifest["date"], BACKEND, WORKLOAD, res["threads"], run,
                         "%.6f" % res["duration_s"], res["total_ops"], "%.2f" % rate,
                         "%.1f" % res["ns_per_op"], "", "", "", "", "", "",
-                        "true" if res["threads"] > manifest["cpus"] else "false", "true", "",
+                        "true" if res["threads"] > manifest["cpus"] else "false", "true", "ok", "", "",
                         manifest["host"], json.dumps(res["params"], separators=(",", ":")),
                         name))
             paths.append(path)

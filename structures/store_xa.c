@@ -77,9 +77,13 @@ static struct lb_irq *xs_get(struct store *s, uint32_t intid)
 	lb_rcu_read_lock();
 	struct lb_irq *irq = xa_load(&x->xa, intid);
 	if (irq) {
-		irq_check(irq); /* freed while still indexed would show here */
+		irq_check(irq);	 /* freed while still indexed would show here */
+#ifdef LB_MUTANT_STORE_PLAIN_GET /* planted bug (tests/test_mutants.sh) */
+		lb_ref_get(&irq->refcount);
+#else
 		if (!lb_ref_tryget(&irq->refcount))
 			irq = NULL; /* dying: its final put has not erased it yet */
+#endif
 	}
 	lb_rcu_read_unlock();
 	if (!irq)
@@ -117,10 +121,19 @@ static void xs_put(struct store *s, struct lb_irq *irq)
 	 * irq before the exchange, as it is freed only below.
 	 */
 	xa_lock(&x->xa);
+#ifdef LB_MUTANT_STORE_ERASE_ANY /* planted bug (tests/test_mutants.sh) */
+	if (__xa_erase(&x->xa, irq->intid))
+		xs_count(x, -1);
+#else
 	if (__xa_cmpxchg(&x->xa, irq->intid, irq, NULL) == irq)
 		xs_count(x, -1);
+#endif
 	xa_unlock(&x->xa);
+#ifdef LB_MUTANT_STORE_NO_GRACE /* planted bug (tests/test_mutants.sh) */
+	irq_free_now(irq);
+#else
 	irq_free_rcu(irq);
+#endif
 }
 
 static int xs_add(struct store *s, uint32_t intid, struct lb_irq **out)

@@ -7,8 +7,18 @@
  * backend, one irq for every INTID, only gets a reference-total check):
  *  - "hit":   a first injection misses and fills the cache, the next hits;
  *             lookup() returns a referenced irq; an unknown key misses.
+ *  - "keys":  every hit, over 24 keys on two ITSes, returns the irq that
+ *             key maps (a hit that compares only part of the key fails).
+ *  - "dying": (lock-free lookups) an entry whose irq count is 0, as
+ *             between a final put and its removal, is a miss (try-get).
+ *  - "invalidate under a reader": (list store) DISCARD while a reader holds
+ *             the cached irq in its read section leaves it live until the
+ *             reader is gone (the cache's put waits for a grace period).
  *  - "evict": (limited designs) fill to capacity, use all entries but one,
  *             insert one more: exactly that one is evicted, nothing else.
+ *             Designs bounded by cache_cfg.size that evict on conflict
+ *             (CACHE_F_CONFLICT): more keys than slots never overflow,
+ *             every eviction drops a reference, the newest key is cached.
  *             Unlimited designs keep everything.
  *  - "inval": (list and xa stores) for each command, on ITS 0 of a
  *             two-ITS VM whose caches were warmed on both ITSes: DISCARD,
@@ -42,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 #include "store_test.h"
@@ -255,6 +266,31 @@ static void test_evict(const struct cache_ops *cops, const struct store_ops *sop
 	struct cache *c = f.vm->its[0].cache;
 	struct cache_stats st;
 	c->ops->stats(c, &st);
+	if (cops->flags & CACHE_F_CONFLICT) {
+		/* Bounded, evicting on conflict: more keys than slots never
+		 * overflow it; each insert that met another key evicted it
+		 * (its reference dropped: fx_check counts every irq's); the
+		 * newest key is always cached; the rest hit or miss, never
+		 * return another key's irq (test_keys). */
+		unsigned cap = (unsigned)st.capacity;
+		CHECKF(cap == CACHE_ENTRIES_PER_VCPU * l.nr_vcpus, "%s: capacity %u", f.name, cap);
+		for (uint32_t ev = 0; ev < l.nr_events; ev++) {
+			fx_inject(&f, 0, ev);
+			CHECKF(fx_cached(&f, 0, ev), "%s: event %u not cached after its insert",
+			       f.name, ev);
+		}
+		c->ops->stats(c, &st);
+		CHECKF(st.entries <= cap && st.entries > 0 &&
+			   st.evictions == st.inserts - st.entries && st.evictions > 0,
+		       "%s: %llu entries of %u, %llu inserts, %llu evictions", f.name,
+		       (unsigned long long)st.entries, cap, (unsigned long long)st.inserts,
+		       (unsigned long long)st.evictions);
+		fx_drain(&f);
+		lb_rcu_barrier();
+		fx_check(&f, "conflict evictions");
+		fx_fini(&f);
+		return;
+	}
 	if (!(cops->flags & CACHE_F_LIMITED)) {
 		for (uint32_t ev = 0; ev < l.nr_events; ev++)
 			fx_inject(&f, 0, ev);
@@ -678,6 +714,137 @@ static void test_concurrent(const struct cache_ops *cops, const struct store_ops
 	free(cc);
 }
 
+/* ---- every hit returns the irq mapped for its key ---- */
+static void test_keys(const struct cache_ops *cops, const struct store_ops *sops)
+{
+	struct fx f;
+	if (fx_init(&f, cops, sops, small_layout) <= 0)
+		return;
+	/* 6 events of each of 4 devices: 24 keys, within a limited design's
+	 * 32 entries, two ITSes. */
+	enum { KEY_EVENTS = 6 };
+	for (uint32_t dev = 0; dev < f.l.nr_devices; dev++)
+		for (uint32_t ev = 0; ev < KEY_EVENTS; ev++)
+			fx_inject(&f, dev, ev);
+	fx_drain(&f);
+	unsigned hits = 0, wrong = 0;
+	for (uint32_t dev = 0; dev < f.l.nr_devices; dev++)
+		for (uint32_t ev = 0; ev < KEY_EVENTS; ev++) {
+			struct its *its = its_layout_its(f.vm, &f.l, dev);
+			struct lb_irq *irq =
+			    its->cache->ops->lookup(its->cache, its->doorbell, dev, ev);
+			if (!irq)
+				continue;
+			hits++;
+			wrong += irq->intid != its_layout_intid(&f.l, dev, ev);
+			store_put(f.store, irq);
+		}
+	CHECKF(!wrong, "%s: %u of %u hits returned another key's irq", f.name, wrong, hits);
+	/* A design that evicts on conflict may have lost some keys to others. */
+	unsigned want = caches(&f) ? f.l.nr_devices * KEY_EVENTS : 0;
+	CHECKF((cops->flags & CACHE_F_CONFLICT) ? hits > 0 && hits <= want : hits == want,
+	       "%s: %u hits of %u keys", f.name, hits, want);
+	fx_check(&f, "keys");
+	fx_fini(&f);
+}
+
+/* ---- a lock-free lookup meets a dying entry ----
+ * Between an irq's final put and its removal, a cached pointer to it may
+ * still be found: its count is 0. A lookup that takes no lock must then
+ * try-get and miss; a plain increment would hand out a freed object. The
+ * state is made directly: the count set to 0 while the entry is cached. */
+static void test_dying(const struct cache_ops *cops, const struct store_ops *sops)
+{
+	if (!(cops->flags & CACHE_F_RCU_READERS))
+		return; /* under a lock a cached entry's reference keeps it alive */
+	struct fx f;
+	if (fx_init(&f, cops, sops, small_layout) <= 0)
+		return;
+	fx_inject(&f, 0, 0);
+	fx_drain(&f);
+	uint32_t intid = its_layout_intid(&f.l, 0, 0);
+	struct lb_irq *irq = store_get(f.store, intid);
+	CHECKF(irq && fx_cached(&f, 0, 0), "%s: (0,0) not cached", f.name);
+	if (irq) {
+		unsigned refs = lb_ref_read(&irq->refcount);
+		struct its *its0 = its_layout_its(f.vm, &f.l, 0);
+		lb_ref_init(&irq->refcount, 0);
+		struct lb_irq *got = its0->cache->ops->lookup(its0->cache, its0->doorbell, 0, 0);
+		unsigned after = lb_ref_read(&irq->refcount);
+		lb_ref_init(&irq->refcount, refs);
+		CHECKF(!got && after == 0,
+		       "%s: a lookup of a dying entry (count 0) returned it, count now %u: a "
+		       "lock-free hit must try-get",
+		       f.name, after);
+		store_put(f.store, irq);
+	}
+	fx_check(&f, "dying");
+	fx_fini(&f);
+}
+
+/* ---- invalidation under a reader ----
+ * A reader inside its RCU read section holds a cached irq without a
+ * reference (lookup_rcu); DISCARD then unmaps it and invalidates the
+ * cache. With a store that frees at once (list), the cache's reference may
+ * be dropped only after a grace period: until the reader leaves, the irq
+ * must stay live (freed irqs are poisoned). Deterministic: the reader
+ * checks once the DISCARD has returned; a design that waits for readers
+ * instead returns only after the reader gives up waiting (0.3 s). */
+struct inval_reader {
+	struct fx *f;
+	atomic_int state; /* 1: holding the irq, 2: DISCARD returned */
+	bool got, checked, live;
+};
+
+static void *inval_reader_main(void *p)
+{
+	struct inval_reader *r = p;
+	lb_rcu_register_thread();
+	lb_rcu_read_lock();
+	struct its *its0 = its_layout_its(r->f->vm, &r->f->l, 0);
+	struct lb_irq *irq = its0->cache->ops->lookup_rcu(its0->cache, its0->doorbell, 0, 0);
+	r->got = irq != NULL;
+	atomic_store(&r->state, 1);
+	for (int i = 0; irq && i < 300 && atomic_load(&r->state) != 2; i++) {
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	if (irq && atomic_load(&r->state) == 2) {
+		r->checked = true;
+		r->live = LB_READ_ONCE(irq->magic) == LB_IRQ_MAGIC_LIVE;
+	}
+	lb_rcu_read_unlock();
+	lb_rcu_unregister_thread();
+	return NULL;
+}
+
+static void test_inval_readers(const struct cache_ops *cops, const struct store_ops *sops)
+{
+	if (!cops->lookup_rcu)
+		return;
+	struct fx f;
+	if (fx_init(&f, cops, sops, small_layout) <= 0)
+		return;
+	fx_inject(&f, 0, 0);
+	fx_drain(&f);
+	struct inval_reader r = {.f = &f};
+	pthread_t th;
+	CHECK(pthread_create(&th, NULL, inval_reader_main, &r) == 0);
+	while (atomic_load(&r.state) != 1)
+		sched_yield();
+	int rc = its_cmd_discard(its_layout_its(f.vm, &f.l, 0), 0, 0);
+	atomic_store(&r.state, 2);
+	pthread_join(th, NULL);
+	CHECKF(rc == 0 && r.got, "%s: DISCARD %d, reader found the entry: %d", f.name, rc, r.got);
+	CHECKF(!r.checked || r.live,
+	       "%s: DISCARD freed an irq a reader still held in its read section: the cache "
+	       "dropped its reference without waiting for a grace period",
+	       f.name);
+	lb_rcu_barrier();
+	fx_check(&f, "invalidate under a reader");
+	fx_fini(&f);
+}
+
 int main(void)
 {
 	st_install_hooks();
@@ -692,7 +859,8 @@ int main(void)
 		nr_caches++;
 	CHECK(nr_caches >= 6);
 	CHECK(cache_find("lru") && cache_find("usage-rcu") && cache_find("usage-callrcu") &&
-	      cache_find("rwlock") && cache_find("xa") && cache_find("none") && !cache_find("x"));
+	      cache_find("rwlock") && cache_find("xa") && cache_find("none") &&
+	      cache_find("direct") && !cache_find("x"));
 
 	for (const struct cache_ops *const *c = cache_registry; *c; c++) {
 		for (const struct store_ops *const *s = store_registry; *s; s++) {
@@ -704,6 +872,14 @@ int main(void)
 			st_watch((*c)->name, 120);
 			st_set_step("hit");
 			test_hit(*c, *s);
+			st_set_step("keys");
+			test_keys(*c, *s);
+			st_set_step("dying");
+			test_dying(*c, *s);
+			if (strcmp((*s)->name, "list") == 0) {
+				st_set_step("invalidate under a reader");
+				test_inval_readers(*c, *s);
+			}
 			st_set_step("evict");
 			test_evict(*c, *s);
 			/* Command by command: with an era-A and an era-B store

@@ -20,11 +20,15 @@
  * era-A list), and that line says how far it got.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 #include "store_test.h"
@@ -738,6 +742,72 @@ static unsigned test_alloc_failure(const struct store_ops *ops, unsigned *enomem
  * contract): what is left to check is exact reference counting, INTID
  * validation, an empty for_each, and that create/destroy neither leak nor
  * mishandle an allocation failure. */
+/* The final put under a reader: a reader inside its RCU read section
+ * holds an irq from lookup_rcu (no reference); the last reference is then
+ * dropped. Until the reader leaves, the irq must stay live (freed irqs are
+ * poisoned): a store that offers lookup_rcu frees a grace period after
+ * unindexing. Deterministic: the reader checks once the put has returned;
+ * a put that waits for readers returns only after the reader gives up
+ * waiting (0.3 s). */
+struct put_reader {
+	const struct store_ops *ops;
+	struct store *s;
+	uint32_t intid;
+	atomic_int state; /* 1: holding the irq, 2: the put returned */
+	bool got, checked, live;
+};
+
+static void *put_reader_main(void *p)
+{
+	struct put_reader *r = p;
+	lb_rcu_register_thread();
+	lb_rcu_read_lock();
+	struct lb_irq *irq = r->ops->lookup_rcu(r->s, r->intid);
+	r->got = irq != NULL;
+	atomic_store(&r->state, 1);
+	for (int i = 0; irq && i < 300 && atomic_load(&r->state) != 2; i++) {
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	if (irq && atomic_load(&r->state) == 2) {
+		r->checked = true;
+		r->live = LB_READ_ONCE(irq->magic) == LB_IRQ_MAGIC_LIVE;
+	}
+	lb_rcu_read_unlock();
+	lb_rcu_unregister_thread();
+	return NULL;
+}
+
+static void test_put_under_reader(const struct store_ops *ops)
+{
+	if (!ops->lookup_rcu)
+		return;
+	struct store *s = create_or_fail(ops, 4);
+	if (!s)
+		return;
+	struct put_reader r = {.ops = ops, .s = s, .intid = 9000};
+	struct lb_irq *irq = NULL;
+	CHECK(ops->add(s, r.intid, &irq) == 0 && irq);
+	if (!irq) {
+		ops->destroy(s);
+		return;
+	}
+	pthread_t th;
+	CHECK(pthread_create(&th, NULL, put_reader_main, &r) == 0);
+	while (atomic_load(&r.state) != 1)
+		sched_yield();
+	ops->put(s, irq); /* the last reference */
+	atomic_store(&r.state, 2);
+	pthread_join(th, NULL);
+	CHECKF(r.got, "%s: lookup_rcu did not find the entry", ops->name);
+	CHECKF(!r.checked || r.live,
+	       "%s: the final put freed an irq a reader still held in its read section: "
+	       "freed without waiting for a grace period",
+	       ops->name);
+	lb_rcu_barrier();
+	ops->destroy(s);
+}
+
 static void test_null(const struct store_ops *ops)
 {
 	struct st_mem base;
@@ -830,6 +900,8 @@ static void run_backend(const struct store_ops *ops, char *note, size_t len)
 		st_set_step("dying");
 		test_dying(ops);
 	}
+	st_set_step("final put under a reader");
+	test_put_under_reader(ops);
 	st_set_step("alloc failure");
 	unsigned enomem;
 	unsigned points = test_alloc_failure(ops, &enomem);

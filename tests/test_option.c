@@ -67,9 +67,18 @@ static const char *record(const char *n)
 	FILE *mem = open_memstream(&buf, &len);
 	struct json js;
 	json_init(&js, mem);
+	json_obj_begin(&js, NULL);
 	opt_record(&js, row(n));
+	json_obj_end(&js);
 	fclose(mem);
-	snprintf(out, sizeof(out), "%s", buf);
+	/* The member alone: the object's one line between its braces. */
+	const char *p = buf ? strchr(buf, '"') : NULL;
+	size_t k = 0;
+	while (p && *p && *p != '\n' && k + 1 < sizeof(out))
+		out[k++] = *p++;
+	while (k && (out[k - 1] == ',' || out[k - 1] == ' '))
+		k--;
+	out[k] = 0;
 	free(buf);
 	return out;
 }

@@ -231,7 +231,8 @@ for (backend, threads), rs in runs.items():
                                   "w"))
 PY
 check "plot with latency, timelines, lpi-stress" "$scripts/plot" "$syn" --baseline="$base"
-grep -q "bootstrap 95% CI" "$syn/plots/index.json" && ok || bad "plot did not use the CI bench recorded"
+grep -q "95% CI of the median (order statistics)\|min..max range (covers the median" \
+	"$syn/plots/index.json" && ok || bad "plot did not name its bars' interval"
 for f in latency-getput-get latency-dist-getput-get timeline-getput lpi-stress; do
 	for ext in png svg; do
 		if [ -f "$syn/plots/$f.$ext" ] && valid $ext "$syn/plots/$f.$ext" 2>"$tmp/err"; then ok; else
@@ -241,7 +242,8 @@ for f in latency-getput-get latency-dist-getput-get timeline-getput lpi-stress; 
 done
 
 # ---- compare: +0% against itself, +100% against doubled throughput ---------------
-# Every row of compare's Markdown table shows the wanted change: "+100% ± 6%".
+# Every row of compare's Markdown table shows the wanted change as
+# "+100% [+94%, +106%]" (never "±": the interval is not symmetric).
 cat >"$tmp/changes.py" <<'PY'
 import sys
 text, want, n = open(sys.argv[1]).read(), sys.argv[2], int(sys.argv[3])
@@ -249,7 +251,7 @@ rows = [l for l in text.splitlines() if l.startswith("| getput")]
 assert len(rows) == n, "%d rows, expected %d" % (len(rows), n)
 for row in rows:
     change = [c.strip() for c in row.split("|")][-4]
-    assert change.startswith(want + " ±"), row
+    assert change.startswith(want + " [") and "]" in change and "\u00b1" not in row, row
 PY
 check "compare a folder with itself" "$scripts/compare" "$r" "$r" --markdown
 python3 "$tmp/changes.py" "$tmp/out" "+0%" $((nback * 2)) && ok || bad "compare with itself: $(cat "$tmp/out")"
@@ -274,6 +276,28 @@ grep -q "Mann-Whitney" "$tmp/out" && [ "$(grep -c '+100%' "$tmp/out")" -eq $((nb
 rm "$tmp/double"/*-t2-*.json
 check "compare with a configuration missing" "$scripts/compare" "$r" "$tmp/double"
 grep -q "only in A: getput $base 2 threads" "$tmp/out" && ok || bad "compare did not list 'only in A'"
+
+# compare's statistics (scipy.stats) against known values: the exact
+# Mann-Whitney p of 3 runs fully below 3 others is 2/20; a B of exactly
+# twice A's constant runs gives the bootstrap interval [+100%, +100%];
+# the same seed gives the same interval.
+python3 - "$scripts/compare" >"$tmp/err" 2>&1 <<'PY' && ok || bad "compare's statistics: $(cat "$tmp/err")"
+import importlib.machinery, importlib.util, sys
+loader = importlib.machinery.SourceFileLoader("compare", sys.argv[1])
+spec = importlib.util.spec_from_loader("compare", loader)
+c = importlib.util.module_from_spec(spec)
+loader.exec_module(c)
+st = c.stats_module()
+p, how = c.mann_whitney(st, [1, 2, 3], [4, 5, 6])
+assert how == "exact" and abs(p - 0.1) < 1e-12, (p, how)
+p, how = c.mann_whitney(st, list(range(10)), [x + 0.5 for x in range(10)])
+assert how == "normal" and 0.6 < p < 0.8, (p, how)
+lo, hi = c.ratio_ci(st, [1.0, 1, 1], [2.0, 2, 2], 2000, 1)
+assert abs(lo - 2) < 1e-12 and abs(hi - 2) < 1e-12, (lo, hi)
+lo, hi = c.ratio_ci(st, [1.0, 2, 3, 4], [2.0, 4, 6, 8], 2000, 1)
+assert lo < 2 < hi and (lo, hi) == c.ratio_ci(st, [1.0, 2, 3, 4], [2.0, 4, 6, 8], 2000, 1)
+assert c.ratio_ci(st, [1.0], [2.0, 3.0], 2000, 1) == (None, None)
+PY
 
 # ---- report -------------------------------------------------------------------------
 check "report" "$scripts/report" "$r" --baseline="$base"

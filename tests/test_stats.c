@@ -139,14 +139,16 @@ static void test_until_ci(void)
 		tight[i] = 1e6 * (1 + 0.001 * (unif() - 0.5));
 		wide[i] = 1e6 * (0.5 + unif());
 	}
-	/* Too few runs: always more, however tight. */
-	CHECK(stats_until_ci(tight, 4, 5, 1, 20, 1, &w) == STATS_CI_MORE);
-	CHECK(w < 5);
+	/* Too few runs for a 95% interval of the median (6, order
+	 * statistics): always more, however tight, and no width yet. */
+	CHECK(stats_until_ci(tight, 5, 5, 1, 20, 1, &w) == STATS_CI_MORE);
+	CHECK(isinf(w));
 	CHECK(stats_until_ci(tight, 1, 5, 1, 20, 1, &w) == STATS_CI_MORE && isinf(w));
 	/* Enough runs and a narrow interval: stop. */
-	CHECK(stats_until_ci(tight, 5, 5, 1, 20, 1, &w) == STATS_CI_NARROW);
+	CHECK(stats_until_ci(tight, 6, 5, 1, 20, 1, &w) == STATS_CI_NARROW);
+	CHECK(w < 5);
 	/* --runs above the minimum is honoured. */
-	CHECK(stats_until_ci(tight, 5, 5, 8, 20, 1, NULL) == STATS_CI_MORE);
+	CHECK(stats_until_ci(tight, 6, 5, 8, 20, 1, NULL) == STATS_CI_MORE);
 	/* Wide samples do not meet 1%: more, until the cap. */
 	CHECK(stats_until_ci(wide, 10, 1, 1, 20, 1, &w) == STATS_CI_MORE);
 	CHECK(w > 1);

@@ -4,6 +4,8 @@
  */
 #include "stats.h"
 
+#include "median_ci.h"
+
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -244,8 +246,11 @@ enum stats_ci_verdict stats_until_ci(const double *x, size_t n, double pct, unsi
 
 	if (min_runs < STATS_CI_MIN_RUNS)
 		min_runs = STATS_CI_MIN_RUNS;
-	if (n >= 2 &&
-	    stats_bootstrap_median_ci(x, n, STATS_BOOT_RESAMPLES, 0.95, seed, &lo, &hi) == 0) {
+	struct median_ci ci;
+	(void)seed;
+	if (median_ci(x, n, 0.95, &ci) == 0 && !ci.is_range) {
+		lo = ci.lo;
+		hi = ci.hi;
 		med = stats_median(x, n);
 		if (med != 0 && isfinite(med))
 			w = (hi - lo) / fabs(med) * 100.0;

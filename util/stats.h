@@ -22,7 +22,9 @@
 #include <stdint.h>
 
 #define STATS_BOOT_RESAMPLES 2000
-#define STATS_CI_MIN_RUNS    5 /* --until-ci never stops before this many runs */
+/* --until-ci never stops before this many runs: the fewest with a 95%
+ * order-statistics interval of the median (util/median_ci.h). */
+#define STATS_CI_MIN_RUNS 6
 
 struct stats_summary {
 	size_t n;
@@ -63,7 +65,8 @@ enum stats_ci_verdict {
 
 /*
  * The --until-ci=P decision after n runs: NARROW when n >= min_runs
- * (at least STATS_CI_MIN_RUNS) and the bootstrap 95% CI of the median is
+ * (at least STATS_CI_MIN_RUNS) and the 95% CI of the median (order
+ * statistics, util/median_ci.h) is
  * narrower than pct% of the median; else CAP when n >= max_runs; else
  * MORE. *width_pct (may be NULL) gets the current width in % of the
  * median (INFINITY when it cannot be computed yet).

@@ -251,6 +251,7 @@ const struct workload_ops workload_its_churn_ops = {
 	    "INVALL, MOVALL...); command latencies, invariants checked",
     .opts = its_churn_opts,
     .default_backends = lpistress_default_backends,
+    .refuses = lpistress_refuses,
     .validate = churn_validate,
     .expected_lpis = lpistress_expected_lpis,
     .setup = churn_setup,

@@ -51,6 +51,7 @@ const struct workload_ops workload_lpi_stress_ops = {
 	    "threads in KVM's run loop (-v -d -e -i, --cache, --kernel, --selftest)",
     .opts = lpi_stress_opts,
     .default_backends = lpistress_default_backends,
+    .refuses = lpistress_refuses,
     .validate = lpistress_validate,
     .expected_lpis = lpistress_expected_lpis,
     .setup = lpi_stress_setup,

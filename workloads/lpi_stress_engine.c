@@ -92,6 +92,13 @@ static const char *lpistress_syscall_desc(void)
 		   : "none";
 }
 
+const struct wl_refused_opt lpistress_refuses[] = {
+    {"threads", "it starts its own threads: --vcpus vCPU threads plus one injector per --devices"},
+    {"ops", "its work is fixed by --devices, --events and --iterations (-i)"},
+    {"warmup", "its injections are measured from the first, as vgic_lpi_stress's"},
+    {0},
+};
+
 const char *const lpistress_selftest_choices[] = {"fixed", "2024", NULL};
 const char *const lpistress_syscall_choices[] = {"pipe", "none", NULL};
 const char *const lpistress_guest_spin_choices[] = {"auto", "spin", "yield", NULL};

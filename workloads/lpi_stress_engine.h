@@ -66,6 +66,10 @@ extern const char *const lpistress_guest_spin_choices[];
 /* Threads set-up will ask for (d + v + extra): --lock=auto decides from it. */
 unsigned lpistress_planned_threads(void);
 
+/* Driver options the injection workloads do not use: they size and run
+ * themselves like vgic_lpi_stress. */
+extern const struct wl_refused_opt lpistress_refuses[];
+
 /* clang-format off */
 #define LPISTRESS_OPTS                                                                             \
 	{.name = "vcpus", .short_name = 'v', .type = OPT_U64, .dest = &lpistress_opt.vcpus,        \

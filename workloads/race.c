@@ -116,6 +116,14 @@ static int race_act(FILE *out)
 	return 1;
 }
 
+static const struct wl_refused_opt race_refuses[] = {
+    {"threads", "each scenario starts the threads its race needs"},
+    {"backend", "each scenario models the store its race needs (see --variant)"},
+    {"ops", "its rounds are bounded by --rounds and --duration"},
+    {"warmup", "every round of a replay counts"},
+    {0},
+};
+
 static int race_validate(const struct wl_plan *plan)
 {
 	(void)plan;
@@ -713,6 +721,7 @@ const struct workload_ops workload_race_ops = {
     .desc = "replay a known LPI race (--scenario), buggy or fixed: exit 3 when detected",
     .opts = race_opts,
     .act = race_act,
+    .refuses = race_refuses,
     .validate = race_validate,
     .setup = race_setup,
     .thread_init = race_thread_init,

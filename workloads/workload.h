@@ -128,6 +128,13 @@ struct wl_report {
 	double elapsed_s;
 };
 
+/* A driver option a workload does not use, and what it uses instead: the
+ * driver refuses the option with that reason (exit 2). */
+struct wl_refused_opt {
+	const char *option; /* long name, without "--" */
+	const char *instead;
+};
+
 struct workload_ops {
 	const char *name;
 	const char *desc;
@@ -142,6 +149,8 @@ struct workload_ops {
 	 * the workload may bump any, so nothing is reported absent for it.
 	 */
 	uint32_t counters_never;
+	/* Driver options that do not apply to it, {0}-terminated; NULL: none. */
+	const struct wl_refused_opt *refuses;
 	/*
 	 * Optional: an action one of its options asked for instead of a run
 	 * (race: --list-scenarios; such an option is accepted whatever the
