@@ -42,9 +42,12 @@ enum result_status result_status_decide(const struct result_status_in *in, char 
 			 in->outside_window, in->threads);
 		return RESULT_INCOMPLETE_WINDOW;
 	}
-	if (in->window_s < RESULT_MIN_WINDOW_S) {
-		snprintf(reason, len, "measured window %.3g ms, shorter than %g ms",
-			 in->window_s * 1e3, RESULT_MIN_WINDOW_S * 1e3);
+	double floor_s =
+	    in->min_window_s > RESULT_MIN_WINDOW_S ? in->min_window_s : RESULT_MIN_WINDOW_S;
+	if (in->window_s < floor_s) {
+		snprintf(reason, len, "measured window %.3g ms, shorter than %g ms%s%s",
+			 in->window_s * 1e3, floor_s * 1e3, in->min_window_why ? ": " : "",
+			 in->min_window_why ? in->min_window_why : "");
 		return RESULT_TOO_SHORT;
 	}
 	if (len)

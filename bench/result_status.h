@@ -44,6 +44,10 @@ struct result_status_in {
 	unsigned outside_window; /* workers that never saw the window */
 	unsigned threads;
 	double window_s;
+	/* The workload's own floor for a window that means something (0:
+	 * RESULT_MIN_WINDOW_S), and why (lpi-stress: ten scheduler ticks). */
+	double min_window_s;
+	const char *min_window_why;
 };
 
 /* "ok", "interrupted", "stalled", "failed_verification",

@@ -694,6 +694,8 @@ static enum run_status run_verify(struct bench_run *r, enum run_status status)
 	    .outside_window = res->outside_window,
 	    .threads = res->threads,
 	    .window_s = res->elapsed_s,
+	    .min_window_s = r->ctx.min_window_s,
+	    .min_window_why = r->ctx.min_window_why,
 	};
 	res->status = result_status_decide(&sin, res->status_reason, sizeof(res->status_reason));
 	return status;

@@ -55,7 +55,7 @@ if kernel == "v6.8":
     assert lc["lpi_list_lock"] > 0 and lc["xa_lock"] == 0, lc
 else:
     assert lc["lpi_list_lock"] == 0, lc
-assert w["status"] in ("ok", "short"), w["status"]
+assert d["status"] in ("ok", "too_short"), (d["status"], d["status_reason"])
 PY
 			echo "FAIL: its-churn --kernel=$kernel --selftest=$mode: result checks"
 			fail=$((fail + 1))

@@ -96,6 +96,10 @@ struct wl_ctx {
 	 * vcpu_first + nr_vcpu) are vCPU threads; the rest are generic
 	 * (injectors, get/put workers). Setup sets them; default none. */
 	unsigned vcpu_first, nr_vcpu;
+	/* A measured window shorter than this is flagged too_short (setup may
+	 * raise the driver's floor; min_window_why says why). */
+	double min_window_s;
+	const char *min_window_why;
 	void *state; /* the workload's */
 	/* How the model stands in for the kernel (e.g. the injection syscall),
 	 * noted by setup with wl_note; the driver writes them into the
