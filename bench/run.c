@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "../core/alloc.h"
+#include "../core/cells.h"
 #include "../util/clock.h"
 #include "../util/sampling.h"
 #include "config.h"
@@ -449,6 +450,15 @@ static void run_timeline_start(struct bench_run *r)
 	}
 }
 
+/* --check-shared-writes: the window's result. */
+static void shared_check_stop(struct bench_run *r)
+{
+	if (bench_cfg.check_shared) {
+		r->res.shared_write_lines = lb_cells_check_stop();
+		r->res.shared_checked = true;
+	}
+}
+
 /*
  * drive: release the workers and move them through the phases (warm-up,
  * measure, stop), or wait for a quota run's timed workers. Sets the
@@ -456,6 +466,8 @@ static void run_timeline_start(struct bench_run *r)
  */
 static void run_drive(struct bench_run *r)
 {
+	if (r->quota && bench_cfg.check_shared)
+		lb_cells_check_start(); /* the window opens at the barrier */
 	pthread_barrier_wait(&r->start);
 	r->t0 = mono_ns();
 	struct warm_mark warm;
@@ -467,15 +479,22 @@ static void run_drive(struct bench_run *r)
 		r->res.timed_out = !all_timed_done(r) && !run_interrupted;
 		atomic_store_explicit(&r->phase, PHASE_STOP, memory_order_release);
 		r->t1 = mono_ns();
+		shared_check_stop(r);
 		return;
 	}
 	sleep_until(r->plan->warmup_s, NULL, r);
 	r->sample_base = measure_sample_n(warmup_op_ns(r, &warm, r->m->cpus_online));
+	if (bench_cfg.check_shared)
+		lb_cells_check_start();
 	atomic_store_explicit(&r->phase, PHASE_MEASURE, memory_order_release);
 	r->t0 = mono_ns();
 	sleep_until(r->plan->duration_s, NULL, r);
 	atomic_store_explicit(&r->phase, PHASE_STOP, memory_order_release);
 	r->t1 = mono_ns();
+	if (bench_cfg.check_shared) {
+		r->res.shared_write_lines = lb_cells_check_stop();
+		r->res.shared_checked = true;
+	}
 }
 
 /*

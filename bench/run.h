@@ -45,9 +45,11 @@ struct run_result {
 	bool verified;
 	bool detected; /* verify() returned WL_VERIFY_DETECTED */
 	char verify_msg[256];
-	bool stalled;		 /* stopped by the watchdog */
-	uint64_t alloc_failures; /* --fail-alloc: allocations that failed */
-	unsigned outside_window; /* workers that never saw the window open */
+	bool stalled;		     /* stopped by the watchdog */
+	uint64_t alloc_failures;     /* --fail-alloc: allocations that failed */
+	bool shared_checked;	     /* --check-shared-writes on a timed run: */
+	unsigned shared_write_lines; /* lines more than one thread wrote */
+	unsigned outside_window;     /* workers that never saw the window open */
 	bool interrupted;
 	bool timed_out;
 	char json_name[256];

@@ -179,6 +179,8 @@ static void write_json_tail(struct json *js, const struct bench_run *r)
 	json_bool(js, "stalled", res->stalled);
 	watchdog_write_json(js);
 	json_u64(js, "alloc_failures", res->alloc_failures);
+	if (res->shared_checked)
+		json_u64(js, "shared_write_lines", (uint64_t)res->shared_write_lines);
 	json_bool(js, "interrupted", res->interrupted);
 	json_bool(js, "timed_out", res->timed_out);
 	manifest_write(js, r->m, res->threads);
