@@ -361,7 +361,10 @@ static enum run_status run_prepare(struct bench_run *r, const struct store_ops *
 	r->quota = r->ctx.quota_run || plan->ops;
 
 	unsigned timed = r->ctx.nr_timed ? r->ctx.nr_timed : 1;
-	r->workers = calloc(threads, sizeof(*r->workers));
+	/* Line-pair aligned (struct bench_worker): calloc promises 16. */
+	r->workers = aligned_alloc(LB_LINE_PAIR, threads * sizeof(*r->workers));
+	if (r->workers)
+		memset(r->workers, 0, threads * sizeof(*r->workers));
 	r->perf = calloc(threads, sizeof(*r->perf));
 	r->joined = calloc(threads, sizeof(*r->joined));
 	r->progress = calloc(timed, sizeof(*r->progress));

@@ -32,7 +32,7 @@ struct bench_worker {
 	bool in_window;		  /* it saw the measured window begin */
 	int init_rc;
 	bool started;
-} lb_cacheline_aligned;
+} lb_pair_aligned;
 
 struct bench_run {
 	struct wl_ctx ctx;

@@ -8,23 +8,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+static inline void *zero(void *p, size_t size)
+{
+	return p ? memset(p, 0, size) : NULL;
+}
+
 #ifdef LB_SANITIZE
 /* Sanitizer builds: plain malloc, which ASan/TSan intercept; jemalloc would
  * hide every heap error from them. */
-#define jemalloc_zalloc(size) calloc(1, (size))
-#define jemalloc_free(p)      free(p)
-#define libc_zalloc(size)     calloc(1, (size))
-#define libc_free(p)	      free(p)
+#define jemalloc_zalloc(size)		     calloc(1, (size))
+#define jemalloc_zalloc_aligned(size, align) zero(aligned_alloc((align), (size)), (size))
+#define libc_zalloc_aligned(size, align)     zero(aligned_alloc((align), (size)), (size))
+#define jemalloc_free(p)		     free(p)
+#define libc_zalloc(size)		     calloc(1, (size))
+#define libc_free(p)			     free(p)
 #else
 #include <jemalloc/jemalloc.h>
 /* glibc's own entry points stay callable beside jemalloc's, which replaces
  * malloc itself: that is how --alloc=libc reaches glibc. */
 extern void *__libc_calloc(size_t n, size_t size);
 extern void __libc_free(void *p);
-#define jemalloc_zalloc(size) mallocx((size), MALLOCX_ZERO)
-#define jemalloc_free(p)      dallocx((p), 0)
-#define libc_zalloc(size)     __libc_calloc(1, (size))
-#define libc_free(p)	      __libc_free(p)
+extern void *__libc_memalign(size_t align, size_t size);
+#define jemalloc_zalloc(size)		     mallocx((size), MALLOCX_ZERO)
+#define jemalloc_zalloc_aligned(size, align) mallocx((size), MALLOCX_ZERO | MALLOCX_ALIGN(align))
+#define libc_zalloc_aligned(size, align)     zero(__libc_memalign((align), (size)), (size))
+#define jemalloc_free(p)		     dallocx((p), 0)
+#define libc_zalloc(size)		     __libc_calloc(1, (size))
+#define libc_free(p)			     __libc_free(p)
 #endif
 
 enum lb_allocator lb_allocator = LB_ALLOC_JEMALLOC;
@@ -118,6 +128,24 @@ void *lb_zalloc(enum lb_mem_kind kind, size_t size)
 			p = libc_zalloc(size);
 		else
 			p = jemalloc_zalloc(size);
+	}
+	if (!p) {
+		lb_cell_add(MEM_CELL(kind, MEM_FAILED), 1);
+		return NULL;
+	}
+	lb_cell_add(MEM_CELL(kind, MEM_ALLOCS), 1);
+	lb_cell_add(MEM_CELL(kind, MEM_LIVE_BYTES), (int64_t)size);
+	return p;
+}
+
+void *lb_zalloc_aligned(enum lb_mem_kind kind, size_t size, size_t align)
+{
+	void *p = NULL;
+	if (!inject_failure()) {
+		if (lb_allocator == LB_ALLOC_LIBC)
+			p = libc_zalloc_aligned(size, align);
+		else
+			p = jemalloc_zalloc_aligned(size, align);
 	}
 	if (!p) {
 		lb_cell_add(MEM_CELL(kind, MEM_FAILED), 1);

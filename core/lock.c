@@ -114,7 +114,7 @@ struct lb_mcs_node {
 	_Atomic(struct lb_mcs_node *) next;
 	atomic_uint locked;
 	struct lb_lock *lock; /* the lock this node is queued on; NULL: free */
-} lb_cacheline_aligned;
+} lb_pair_aligned;
 
 #define LB_MCS_NODES 8
 static _Thread_local struct lb_mcs_node mcs_nodes[LB_MCS_NODES];

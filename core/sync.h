@@ -40,6 +40,11 @@
 #define lb_unlikely(x)	     __builtin_expect(!!(x), 0)
 #define LB_CACHELINE	     64
 #define lb_cacheline_aligned __attribute__((aligned(LB_CACHELINE)))
+/* Adjacent-line prefetchers (x86, many arm64 cores) move 64-byte lines in
+ * pairs: per-thread and per-vCPU structs, and writer-hot fields beside
+ * read-mostly ones, must be a whole pair apart. */
+#define LB_LINE_PAIR	0x80
+#define lb_pair_aligned __attribute__((aligned(LB_LINE_PAIR)))
 
 /* ---- Published pointers and once-accesses (kernel READ_ONCE & co.) ---- */
 #define LB_READ_ONCE(x)	       __atomic_load_n(&(x), __ATOMIC_RELAXED)
