@@ -46,6 +46,7 @@
 #include "../util/sampling.h"
 #include "config.h"
 #include "faults.h"
+#include "lock_stat.h"
 #include "measure.h"
 #include "perf.h"
 #include "run_loop.h"
@@ -387,6 +388,7 @@ static enum run_status run_prepare(struct bench_run *r, const struct store_ops *
  */
 static enum run_status run_start(struct bench_run *r)
 {
+	lock_stat_clock_install(); /* the clock is chosen: wait and hold times */
 	unsigned threads = r->ctx.nr_threads;
 	if (pthread_barrier_init(&r->start, NULL, threads + 1)) {
 		fprintf(stderr, "lpibench: cannot create the start barrier\n");

@@ -17,6 +17,7 @@
 #include "faults.h"
 #include "measure.h"
 #include "measure_report.h"
+#include "lock_stat.h"
 #include "options.h"
 #include "result.h"
 #include "run_impl.h"
@@ -83,6 +84,7 @@ static void write_json_counters(struct json *js, const struct bench_run *r)
 		write_counters(js, NULL, &res->thread_counters[i], res->counter_present);
 	json_arr_end(js);
 	write_lock_classes(js, "lock_classes", &res->counters);
+	lock_stat_json(js, &res->counters, res->total_ops);
 	json_arr_begin(js, "per_thread_lock_classes");
 	for (unsigned i = 0; i < res->threads; i++)
 		write_lock_classes(js, NULL, &res->thread_counters[i]);

@@ -9,6 +9,7 @@
 #include "../core/alloc.h"
 #include "../util/clock.h"
 #include "../util/stats.h"
+#include "lock_stat.h"
 #include "faults.h"
 #include "measure.h"
 #include "measure_report.h"
@@ -82,6 +83,8 @@ static void print_counters(FILE *o, const struct run_result *res)
 			fprintf(o, " %s %" PRIu64, lb_lock_class_name((enum lb_lock_class)i),
 				k->lock_class[i]);
 	fprintf(o, "\n");
+	lock_stat_print(o, k, res->total_ops,
+			res->elapsed_s > 0 ? (double)res->total_ops / res->elapsed_s : 0);
 	for (int i = 0; i < LB_C_NR; i++) {
 		if (!res->counter_present[i] && i < LB_C_CACHE_HIT) {
 			fprintf(o, "   (-: absent, nothing on this run's path counts it)\n");
