@@ -58,6 +58,9 @@ enum { PHASE_WARMUP, PHASE_MEASURE, PHASE_STOP };
 
 volatile sig_atomic_t run_interrupted;
 
+/* Below this share of the window with every worker running, say so. */
+#define RUN_SKEW_WARN_SHARE 0.95
+
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -98,6 +101,7 @@ static void window_begin(struct bench_run *r, struct bench_worker *bw, uint64_t 
 {
 	bw->ops_base = n;
 	bw->in_window = true;
+	bw->window_ns = mono_ns();
 	bw->w.get_ok = bw->w.get_fail = 0;
 	memset(&lb_tc, 0, sizeof(lb_tc));
 	if (bw->samp) {
@@ -160,8 +164,10 @@ static void *worker_main(void *arg)
 	while (!bw->init_rc) {
 		int ph = atomic_load_explicit(&r->phase, memory_order_acquire);
 		if (lb_unlikely(ph != seen)) {
-			if (ph == PHASE_STOP)
+			if (ph == PHASE_STOP) {
+				bw->stop_ns = mono_ns();
 				break;
+			}
 			/* Entering the measured window: count from here. */
 			window_begin(r, bw, n);
 			smp = bw->sample_every ? bw->samp : NULL;
@@ -171,7 +177,7 @@ static void *worker_main(void *arg)
 				: run_batch(wl, ctx, &bw->w, &n, quota, NULL, false);
 		atomic_store_explicit(&bw->progress, n, memory_order_relaxed);
 		if (done) {
-			bw->done_ns = mono_ns();
+			bw->done_ns = bw->stop_ns = mono_ns();
 			if (timed)
 				atomic_fetch_add_explicit(&r->timed_done, 1, memory_order_release);
 			break;
@@ -570,6 +576,34 @@ static void collect_worker(struct bench_run *r, unsigned i)
 	}
 }
 
+/* Start/stop skew over the workers that ran (joined, set up). */
+static void run_skew(struct bench_run *r)
+{
+	struct run_result *res = &r->res;
+	uint64_t first = UINT64_MAX, last = 0, in_last = 0, out_first = UINT64_MAX, out_last = 0;
+	unsigned n = 0;
+	for (unsigned i = 0; i < r->ctx.nr_threads; i++) {
+		struct bench_worker *bw = &r->workers[i];
+		if (!r->joined[i] || bw->init_rc || !bw->start_ns)
+			continue;
+		n++;
+		first = bw->start_ns < first ? bw->start_ns : first;
+		last = bw->start_ns > last ? bw->start_ns : last;
+		uint64_t in = r->quota ? bw->start_ns : bw->window_ns;
+		uint64_t out = bw->stop_ns ? bw->stop_ns : r->t1;
+		in_last = in > in_last ? in : in_last;
+		out_first = out < out_first ? out : out_first;
+		out_last = out > out_last ? out : out_last;
+	}
+	if (!n || r->t1 <= r->t0)
+		return;
+	res->skew_known = true;
+	res->skew_start_ns = last - first;
+	res->skew_stop_ns = !r->quota && out_last > r->t1 ? out_last - r->t1 : 0;
+	uint64_t lo = in_last > r->t0 ? in_last : r->t0, hi = out_first < r->t1 ? out_first : r->t1;
+	res->all_running_share = hi > lo ? (double)(hi - lo) / (double)(r->t1 - r->t0) : 0;
+}
+
 /*
  * collect: the workers' figures into the result (stuck workers' are left:
  * they still run). Returns RUN_ERROR if a worker's set-up failed.
@@ -606,6 +640,7 @@ static enum run_status run_collect(struct bench_run *r, const struct store_ops *
 	for (int c = 0; c < LB_C_NR; c++)
 		res->counter_present[c] =
 		    counter_present((enum lb_counter)c, backend, r->wl, res->counters.c[c]);
+	run_skew(r);
 	perf_result_sum(&res->perf, r->perf, threads);
 	res->thread_perf = r->perf;
 	res->ops_per_sec = res->elapsed_s > 0 ? (double)res->total_ops / res->elapsed_s : 0;
@@ -660,6 +695,13 @@ static enum run_status run_write(struct bench_run *r, enum run_status status)
 		printf("%s/%s\n", out_dir, res->json_name);
 	else
 		printf("   result: %s/%s\n", out_dir, res->json_name);
+	if (res->skew_known && res->all_running_share < RUN_SKEW_WARN_SHARE)
+		fprintf(stderr,
+			"lpibench: warning: %s/%s t%u run %u: every worker ran together for only "
+			"%.1f%% of the window (start skew %.3f ms, stop skew %.3f ms)\n",
+			res->backend, res->workload, res->threads, res->run_index,
+			100.0 * res->all_running_share, (double)res->skew_start_ns / 1e6,
+			(double)res->skew_stop_ns / 1e6);
 	if (res->outside_window)
 		fprintf(stderr,
 			"lpibench: warning: %s/%s t%u run %u: %u worker%s never ran while the "

@@ -181,6 +181,15 @@ static void write_json_tail(struct json *js, const struct bench_run *r)
 	json_bool(js, "stalled", res->stalled);
 	watchdog_write_json(js);
 	json_u64(js, "alloc_failures", res->alloc_failures);
+	if (res->skew_known) {
+		json_obj_begin(js, "skew");
+		json_u64(js, "start_ns", res->skew_start_ns);
+		json_u64(js, "stop_ns", res->skew_stop_ns);
+		json_double(js, "all_running_share", res->all_running_share);
+		json_obj_end(js);
+	} else {
+		json_null(js, "skew");
+	}
 	if (res->shared_checked)
 		json_u64(js, "shared_write_lines", (uint64_t)res->shared_write_lines);
 	json_bool(js, "interrupted", res->interrupted);

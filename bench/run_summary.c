@@ -148,6 +148,12 @@ void run_print_summary(const struct bench_run *r)
 			stats_max(x, res->nr_timed) / secs / 1e6, stats_cv(x, res->nr_timed),
 			stats_jain(x, res->nr_timed));
 	free(x);
+	if (res->skew_known)
+		fprintf(
+		    o,
+		    "   skew: start %.1f us, stop %.1f us; all workers ran %.2f%% of the window\n",
+		    (double)res->skew_start_ns / 1e3, (double)res->skew_stop_ns / 1e3,
+		    100.0 * res->all_running_share);
 	fprintf(o, "   gets: %" PRIu64 " ok, %" PRIu64 " failed\n", res->get_ok, res->get_fail);
 	print_counters(o, res);
 	if (res->latency) {

@@ -5,7 +5,7 @@
 # times sampled, and the ceiling is 1 / (hold x acquisitions per op). On
 # one thread the lock is held at most the whole time, so the throughput
 # measured cannot be above the ceiling (10% allowed for the sampled
-# mean). irq_lock is one per irq: no ceiling.
+# mean). irq_lock is one per irq: no ceiling. The run's skew is there too.
 # Usage: test_lock_stat.sh BENCH_BINARY [SOURCE_DIR]
 set -u
 bench=$1
@@ -26,6 +26,8 @@ assert ls["hold_samples"] > 10 and ls["hold_ns_avg"] > 0, ls
 want = 1e9 / (ls["hold_ns_avg"] * ls["acquisitions_per_op"])
 assert abs(ls["ceiling_ops_per_sec"] - want) <= 1e-6 * want, (ls, want)
 assert d["ops_per_sec"] <= 1.1 * ls["ceiling_ops_per_sec"], ("above its own ceiling", d["ops_per_sec"], ls)
+sk = d["skew"]  # one worker: no start skew, it ran the whole window
+assert sk["start_ns"] == 0 and 0.9 <= sk["all_running_share"] <= 1.0, sk
 irq = d["lock_stat"]["irq_lock"]
 assert irq["global"] is False and irq["ceiling_ops_per_sec"] is None, irq
 print("lock_stat: list at %.3g ops/s, ceiling %.3g (hold %.0f ns x %.2f/op)" % (
