@@ -25,7 +25,8 @@ struct bench_config {
 	uint64_t seed;
 	const char *out_dir;
 	bool quiet;
-	bool check; /* poisoning and invariant checks on */
+	bool check;	   /* poisoning and invariant checks on */
+	bool check_shared; /* record accounting writes per 128-byte line */
 	int argc;
 	char **argv;
 };

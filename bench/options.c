@@ -270,6 +270,12 @@ const struct bench_opt bench_core_opts[] = {
      .dest = &bench_cfg.check,
      .json = "check",
      .help = "poison freed irqs and check every access (slower)"},
+    {.name = "check-shared-writes",
+     .type = OPT_FLAG,
+     .dest = &bench_cfg.check_shared,
+     .json = "check_shared_writes",
+     .help = "record which threads write each accounting cell's line in the measured window "
+	     "and count lines written by more than one (debug)"},
     {.name = "out",
      .short_name = 'o',
      .type = OPT_STRING,

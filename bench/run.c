@@ -41,11 +41,13 @@
 #include <unistd.h>
 
 #include "../core/alloc.h"
+#include "../core/cells.h"
 #include "../util/clock.h"
 #include "../util/sampling.h"
 #include "config.h"
 #include "faults.h"
 #include "inject.h"
+#include "lock_stat.h"
 #include "measure.h"
 #include "partial.h"
 #include "perf.h"
@@ -57,6 +59,9 @@
 enum { PHASE_WARMUP, PHASE_MEASURE, PHASE_STOP };
 
 volatile sig_atomic_t run_interrupted;
+
+/* Below this share of the window with every worker running, say so. */
+#define RUN_SKEW_WARN_SHARE 0.95
 
 static uint64_t mono_ns(void)
 {
@@ -102,6 +107,7 @@ static void window_begin(struct bench_run *r, struct bench_worker *bw, uint64_t 
 {
 	bw->ops_base = n;
 	bw->in_window = true;
+	bw->window_ns = mono_ns();
 	bw->w.get_ok = bw->w.get_fail = 0;
 	memset(&lb_tc, 0, sizeof(lb_tc));
 	if (bw->samp) {
@@ -171,8 +177,10 @@ static void *worker_main(void *arg)
 	while (!bw->init_rc) {
 		int ph = atomic_load_explicit(&r->phase, memory_order_acquire);
 		if (lb_unlikely(ph != seen)) {
-			if (ph == PHASE_STOP)
+			if (ph == PHASE_STOP) {
+				bw->stop_ns = mono_ns();
 				break;
+			}
 			/* Entering the measured window: count from here. */
 			window_begin(r, bw, n);
 			smp = bw->sample_every ? bw->samp : NULL;
@@ -182,7 +190,7 @@ static void *worker_main(void *arg)
 				: run_batch(wl, ctx, &bw->w, &n, quota, NULL, false);
 		atomic_store_explicit(&bw->progress, n, memory_order_relaxed);
 		if (done) {
-			bw->done_ns = mono_ns();
+			bw->done_ns = bw->stop_ns = mono_ns();
 			if (timed)
 				atomic_fetch_add_explicit(&r->timed_done, 1, memory_order_release);
 			break;
@@ -378,7 +386,10 @@ static enum run_status run_prepare(struct bench_run *r, const struct store_ops *
 	r->quota = r->ctx.quota_run || plan->ops;
 
 	unsigned timed = r->ctx.nr_timed ? r->ctx.nr_timed : 1;
-	r->workers = calloc(threads, sizeof(*r->workers));
+	/* Line-pair aligned (struct bench_worker): calloc promises 16. */
+	r->workers = aligned_alloc(LB_LINE_PAIR, threads * sizeof(*r->workers));
+	if (r->workers)
+		memset(r->workers, 0, threads * sizeof(*r->workers));
 	r->perf = calloc(threads, sizeof(*r->perf));
 	r->joined = calloc(threads, sizeof(*r->joined));
 	r->progress = calloc(timed, sizeof(*r->progress));
@@ -401,6 +412,7 @@ static enum run_status run_prepare(struct bench_run *r, const struct store_ops *
  */
 static enum run_status run_start(struct bench_run *r)
 {
+	lock_stat_clock_install(); /* the clock is chosen: wait and hold times */
 	unsigned threads = r->ctx.nr_threads;
 	if (pthread_barrier_init(&r->start, NULL, threads + 1)) {
 		fprintf(stderr, "lpibench: cannot create the start barrier\n");
@@ -472,6 +484,15 @@ static void run_timeline_start(struct bench_run *r)
 	}
 }
 
+/* --check-shared-writes: the window's result. */
+static void shared_check_stop(struct bench_run *r)
+{
+	if (bench_cfg.check_shared) {
+		r->res.shared_write_lines = lb_cells_check_stop();
+		r->res.shared_checked = true;
+	}
+}
+
 /*
  * drive: release the workers and move them through the phases (warm-up,
  * measure, stop), or wait for a quota run's timed workers. Sets the
@@ -479,6 +500,8 @@ static void run_timeline_start(struct bench_run *r)
  */
 static void run_drive(struct bench_run *r)
 {
+	if (r->quota && bench_cfg.check_shared)
+		lb_cells_check_start(); /* the window opens at the barrier */
 	pthread_barrier_wait(&r->start);
 	r->t0 = mono_ns();
 	struct warm_mark warm;
@@ -491,16 +514,23 @@ static void run_drive(struct bench_run *r)
 		r->res.timed_out = !all_timed_done(r) && !run_interrupted;
 		atomic_store_explicit(&r->phase, PHASE_STOP, memory_order_release);
 		r->t1 = mono_ns();
+		shared_check_stop(r);
 		return;
 	}
 	sleep_until(r->plan->warmup_s, NULL, r);
 	r->sample_base = measure_sample_n(warmup_op_ns(r, &warm, r->m->cpus_online));
+	if (bench_cfg.check_shared)
+		lb_cells_check_start();
 	atomic_store_explicit(&r->phase, PHASE_MEASURE, memory_order_release);
 	r->t0 = mono_ns();
 	inject_window_open();
 	sleep_until(r->plan->duration_s, NULL, r);
 	atomic_store_explicit(&r->phase, PHASE_STOP, memory_order_release);
 	r->t1 = mono_ns();
+	if (bench_cfg.check_shared) {
+		r->res.shared_write_lines = lb_cells_check_stop();
+		r->res.shared_checked = true;
+	}
 }
 
 /*
@@ -602,6 +632,34 @@ static void collect_worker(struct bench_run *r, unsigned i)
 	}
 }
 
+/* Start/stop skew over the workers that ran (joined, set up). */
+static void run_skew(struct bench_run *r)
+{
+	struct run_result *res = &r->res;
+	uint64_t first = UINT64_MAX, last = 0, in_last = 0, out_first = UINT64_MAX, out_last = 0;
+	unsigned n = 0;
+	for (unsigned i = 0; i < r->ctx.nr_threads; i++) {
+		struct bench_worker *bw = &r->workers[i];
+		if (!r->joined[i] || bw->init_rc || !bw->start_ns)
+			continue;
+		n++;
+		first = bw->start_ns < first ? bw->start_ns : first;
+		last = bw->start_ns > last ? bw->start_ns : last;
+		uint64_t in = r->quota ? bw->start_ns : bw->window_ns;
+		uint64_t out = bw->stop_ns ? bw->stop_ns : r->t1;
+		in_last = in > in_last ? in : in_last;
+		out_first = out < out_first ? out : out_first;
+		out_last = out > out_last ? out : out_last;
+	}
+	if (!n || r->t1 <= r->t0)
+		return;
+	res->skew_known = true;
+	res->skew_start_ns = last - first;
+	res->skew_stop_ns = !r->quota && out_last > r->t1 ? out_last - r->t1 : 0;
+	uint64_t lo = in_last > r->t0 ? in_last : r->t0, hi = out_first < r->t1 ? out_first : r->t1;
+	res->all_running_share = hi > lo ? (double)(hi - lo) / (double)(r->t1 - r->t0) : 0;
+}
+
 /*
  * collect: the workers' figures into the result (stuck workers' are left:
  * they still run). Returns RUN_ERROR if a worker's set-up failed.
@@ -645,6 +703,7 @@ static enum run_status run_collect(struct bench_run *r, const struct store_ops *
 	for (unsigned i = 0; i < threads; i++) /* a stuck worker's are not ours to read */
 		if (!r->joined[i])
 			perf_result_unavailable(&r->perf[i], "the worker was stuck (watchdog)");
+	run_skew(r);
 	perf_result_sum(&res->perf, r->perf, threads);
 	res->thread_perf = r->perf;
 	res->ops_per_sec = res->elapsed_s > 0 ? (double)res->total_ops / res->elapsed_s : 0;
@@ -720,6 +779,13 @@ static enum run_status run_write(struct bench_run *r, enum run_status status)
 		fprintf(stderr, "lpibench: warning: %s/%s t%u run %u: %s: too short to mean much\n",
 			res->backend, res->workload, res->threads, res->run_index,
 			res->status_reason);
+	if (res->skew_known && res->all_running_share < RUN_SKEW_WARN_SHARE)
+		fprintf(stderr,
+			"lpibench: warning: %s/%s t%u run %u: every worker ran together for only "
+			"%.1f%% of the window (start skew %.3f ms, stop skew %.3f ms)\n",
+			res->backend, res->workload, res->threads, res->run_index,
+			100.0 * res->all_running_share, (double)res->skew_start_ns / 1e6,
+			(double)res->skew_stop_ns / 1e6);
 	if (res->outside_window)
 		fprintf(stderr,
 			"lpibench: warning: %s/%s t%u run %u: %u worker%s never ran while the "

@@ -46,10 +46,18 @@ struct run_result {
 	bool verified;
 	bool detected; /* verify() returned WL_VERIFY_DETECTED */
 	char verify_msg[256];
-	bool stalled;		  /* stopped by the watchdog */
+	bool stalled;		 /* stopped by the watchdog */
 	unsigned stuck_snapshots; /* workers whose counters were read while stuck */
-	uint64_t alloc_failures;  /* --fail-alloc: allocations that failed */
-	unsigned outside_window;  /* workers that never saw the window open */
+	uint64_t alloc_failures; /* --fail-alloc: allocations that failed */
+	/* Start and stop skew: first to last worker leaving the start
+	 * barrier; stop signal to the last worker seeing it (timed runs);
+	 * the share of the window during which every worker ran. */
+	bool skew_known;
+	uint64_t skew_start_ns, skew_stop_ns;
+	double all_running_share;
+	bool shared_checked;	     /* --check-shared-writes on a timed run: */
+	unsigned shared_write_lines; /* lines more than one thread wrote */
+	unsigned outside_window;     /* workers that never saw the window open */
 	bool interrupted;
 	bool timed_out;
 	enum result_status status; /* what readers go by (bench/result_status.h) */

@@ -24,8 +24,10 @@ struct bench_worker {
 	struct wl_worker w;
 	_Atomic uint64_t progress; /* ops so far; read by the timeline sampler */
 	uint64_t ops_base, ops_measured;
-	uint64_t start_ns; /* when it left the start barrier */
-	uint64_t done_ns;  /* when a quota was completed, 0 if not */
+	uint64_t start_ns;  /* when it left the start barrier */
+	uint64_t done_ns;   /* when a quota was completed, 0 if not */
+	uint64_t window_ns; /* when it saw the measured window open */
+	uint64_t stop_ns;   /* when it saw the stop (or finished its quota) */
 	struct lb_counters counters;
 	/* The worker's own cells (thread-local), for a snapshot after a stall,
 	 * when the worker cannot hand them over. */
@@ -35,7 +37,7 @@ struct bench_worker {
 	bool in_window;		  /* it saw the measured window begin */
 	int init_rc;
 	bool started;
-} lb_cacheline_aligned;
+} lb_pair_aligned;
 
 struct bench_run {
 	struct wl_ctx ctx;

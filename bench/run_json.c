@@ -17,6 +17,7 @@
 #include "faults.h"
 #include "measure.h"
 #include "measure_report.h"
+#include "lock_stat.h"
 #include "options.h"
 #include "result.h"
 #include "run_impl.h"
@@ -85,6 +86,7 @@ static void write_json_counters(struct json *js, const struct bench_run *r)
 		write_counters(js, NULL, &res->thread_counters[i], res->counter_present);
 	json_arr_end(js);
 	write_lock_classes(js, "lock_classes", &res->counters);
+	lock_stat_json(js, &res->counters, res->total_ops);
 	json_arr_begin(js, "per_thread_lock_classes");
 	for (unsigned i = 0; i < res->threads; i++)
 		write_lock_classes(js, NULL, &res->thread_counters[i]);
@@ -185,6 +187,17 @@ static void write_json_tail(struct json *js, const struct bench_run *r)
 	json_u64(js, "stuck_counter_snapshots", res->stuck_snapshots);
 	watchdog_write_json(js);
 	json_u64(js, "alloc_failures", res->alloc_failures);
+	if (res->skew_known) {
+		json_obj_begin(js, "skew");
+		json_u64(js, "start_ns", res->skew_start_ns);
+		json_u64(js, "stop_ns", res->skew_stop_ns);
+		json_double(js, "all_running_share", res->all_running_share);
+		json_obj_end(js);
+	} else {
+		json_null(js, "skew");
+	}
+	if (res->shared_checked)
+		json_u64(js, "shared_write_lines", (uint64_t)res->shared_write_lines);
 	json_bool(js, "interrupted", res->interrupted);
 	json_bool(js, "timed_out", res->timed_out);
 	manifest_write(js, r->m, res->threads);

@@ -9,6 +9,7 @@
 #include "../core/alloc.h"
 #include "../util/clock.h"
 #include "../util/stats.h"
+#include "lock_stat.h"
 #include "faults.h"
 #include "measure.h"
 #include "measure_report.h"
@@ -82,6 +83,8 @@ static void print_counters(FILE *o, const struct run_result *res)
 			fprintf(o, " %s %" PRIu64, lb_lock_class_name((enum lb_lock_class)i),
 				k->lock_class[i]);
 	fprintf(o, "\n");
+	lock_stat_print(o, k, res->total_ops,
+			res->elapsed_s > 0 ? (double)res->total_ops / res->elapsed_s : 0);
 	for (int i = 0; i < LB_C_NR; i++) {
 		if (!res->counter_present[i] && i < LB_C_CACHE_HIT) {
 			fprintf(o, "   (-: absent, nothing on this run's path counts it)\n");
@@ -145,6 +148,12 @@ void run_print_summary(const struct bench_run *r)
 			stats_max(x, res->nr_timed) / secs / 1e6, stats_cv(x, res->nr_timed),
 			stats_jain(x, res->nr_timed));
 	free(x);
+	if (res->skew_known)
+		fprintf(
+		    o,
+		    "   skew: start %.1f us, stop %.1f us; all workers ran %.2f%% of the window\n",
+		    (double)res->skew_start_ns / 1e3, (double)res->skew_stop_ns / 1e3,
+		    100.0 * res->all_running_share);
 	fprintf(o, "   gets: %" PRIu64 " ok, %" PRIu64 " failed\n", res->get_ok, res->get_fail);
 	print_counters(o, res);
 	if (res->latency) {

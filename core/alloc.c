@@ -1,35 +1,50 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "alloc.h"
 
+#include "cells.h"
+
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+static inline void *zero(void *p, size_t size)
+{
+	return p ? memset(p, 0, size) : NULL;
+}
+
 #ifdef LB_SANITIZE
 /* Sanitizer builds: plain malloc, which ASan/TSan intercept; jemalloc would
  * hide every heap error from them. */
-#define jemalloc_zalloc(size) calloc(1, (size))
-#define jemalloc_free(p)      free(p)
-#define libc_zalloc(size)     calloc(1, (size))
-#define libc_free(p)	      free(p)
+#define jemalloc_zalloc(size)		     calloc(1, (size))
+#define jemalloc_zalloc_aligned(size, align) zero(aligned_alloc((align), (size)), (size))
+#define libc_zalloc_aligned(size, align)     zero(aligned_alloc((align), (size)), (size))
+#define jemalloc_free(p)		     free(p)
+#define libc_zalloc(size)		     calloc(1, (size))
+#define libc_free(p)			     free(p)
 #else
 #include <jemalloc/jemalloc.h>
 /* glibc's own entry points stay callable beside jemalloc's, which replaces
  * malloc itself: that is how --alloc=libc reaches glibc. */
 extern void *__libc_calloc(size_t n, size_t size);
 extern void __libc_free(void *p);
-#define jemalloc_zalloc(size) mallocx((size), MALLOCX_ZERO)
-#define jemalloc_free(p)      dallocx((p), 0)
-#define libc_zalloc(size)     __libc_calloc(1, (size))
-#define libc_free(p)	      __libc_free(p)
+extern void *__libc_memalign(size_t align, size_t size);
+#define jemalloc_zalloc(size)		     mallocx((size), MALLOCX_ZERO)
+#define jemalloc_zalloc_aligned(size, align) mallocx((size), MALLOCX_ZERO | MALLOCX_ALIGN(align))
+#define libc_zalloc_aligned(size, align)     zero(__libc_memalign((align), (size)), (size))
+#define jemalloc_free(p)		     dallocx((p), 0)
+#define libc_zalloc(size)		     __libc_calloc(1, (size))
+#define libc_free(p)			     __libc_free(p)
 #endif
 
 enum lb_allocator lb_allocator = LB_ALLOC_JEMALLOC;
 
-static struct {
-	atomic_ulong allocs, frees, live_bytes, failed;
-} mem[LB_MEM_NR];
+/* Accounting goes to per-thread cells (cells.h): frees run on RCU callback
+ * threads too, and a shared counter here would be the one line every
+ * allocating thread writes. */
+enum { MEM_ALLOCS, MEM_FREES, MEM_LIVE_BYTES, MEM_FAILED, MEM_CELLS };
+_Static_assert(LB_CELL_MEM_BASE + LB_MEM_NR * MEM_CELLS <= LB_CELL_RCU_BASE, "cells overlap");
+#define MEM_CELL(kind, which) (LB_CELL_MEM_BASE + (unsigned)(kind)*MEM_CELLS + (which))
 
 static atomic_ulong attempts;
 static atomic_ulong fail_nth;	  /* 0 = off */
@@ -115,11 +130,29 @@ void *lb_zalloc(enum lb_mem_kind kind, size_t size)
 			p = jemalloc_zalloc(size);
 	}
 	if (!p) {
-		atomic_fetch_add_explicit(&mem[kind].failed, 1, memory_order_relaxed);
+		lb_cell_add(MEM_CELL(kind, MEM_FAILED), 1);
 		return NULL;
 	}
-	atomic_fetch_add_explicit(&mem[kind].allocs, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&mem[kind].live_bytes, size, memory_order_relaxed);
+	lb_cell_add(MEM_CELL(kind, MEM_ALLOCS), 1);
+	lb_cell_add(MEM_CELL(kind, MEM_LIVE_BYTES), (int64_t)size);
+	return p;
+}
+
+void *lb_zalloc_aligned(enum lb_mem_kind kind, size_t size, size_t align)
+{
+	void *p = NULL;
+	if (!inject_failure()) {
+		if (lb_allocator == LB_ALLOC_LIBC)
+			p = libc_zalloc_aligned(size, align);
+		else
+			p = jemalloc_zalloc_aligned(size, align);
+	}
+	if (!p) {
+		lb_cell_add(MEM_CELL(kind, MEM_FAILED), 1);
+		return NULL;
+	}
+	lb_cell_add(MEM_CELL(kind, MEM_ALLOCS), 1);
+	lb_cell_add(MEM_CELL(kind, MEM_LIVE_BYTES), (int64_t)size);
 	return p;
 }
 
@@ -127,8 +160,8 @@ void lb_free(enum lb_mem_kind kind, void *p, size_t size)
 {
 	if (!p)
 		return;
-	atomic_fetch_add_explicit(&mem[kind].frees, 1, memory_order_relaxed);
-	atomic_fetch_sub_explicit(&mem[kind].live_bytes, size, memory_order_relaxed);
+	lb_cell_add(MEM_CELL(kind, MEM_FREES), 1);
+	lb_cell_add(MEM_CELL(kind, MEM_LIVE_BYTES), -(int64_t)size);
 	if (lb_allocator == LB_ALLOC_LIBC)
 		libc_free(p);
 	else
@@ -149,21 +182,22 @@ size_t lb_alloc_usable(size_t size)
 
 void lb_mem_stats(enum lb_mem_kind kind, struct lb_mem_stats *out)
 {
-	out->allocs = atomic_load(&mem[kind].allocs);
-	out->frees = atomic_load(&mem[kind].frees);
-	out->live_bytes = atomic_load(&mem[kind].live_bytes);
-	out->failed = atomic_load(&mem[kind].failed);
+	out->allocs = (uint64_t)lb_cell_sum(MEM_CELL(kind, MEM_ALLOCS));
+	out->frees = (uint64_t)lb_cell_sum(MEM_CELL(kind, MEM_FREES));
+	out->live_bytes = (uint64_t)lb_cell_sum(MEM_CELL(kind, MEM_LIVE_BYTES));
+	out->failed = (uint64_t)lb_cell_sum(MEM_CELL(kind, MEM_FAILED));
 }
 
 uint64_t lb_mem_failed_total(void)
 {
 	uint64_t n = 0;
 	for (int k = 0; k < LB_MEM_NR; k++)
-		n += atomic_load(&mem[k].failed);
+		n += (uint64_t)lb_cell_sum(MEM_CELL(k, MEM_FAILED));
 	return n;
 }
 
 uint64_t lb_mem_live_objects(enum lb_mem_kind kind)
 {
-	return atomic_load(&mem[kind].allocs) - atomic_load(&mem[kind].frees);
+	return (uint64_t)(lb_cell_sum(MEM_CELL(kind, MEM_ALLOCS)) -
+			  lb_cell_sum(MEM_CELL(kind, MEM_FREES)));
 }

@@ -32,6 +32,10 @@ int lb_allocator_parse(const char *s, enum lb_allocator *out);
 
 /* Returns NULL on failure (real or injected); zero-filled. */
 void *lb_zalloc(enum lb_mem_kind kind, size_t size);
+/* Aligned to align (a power of two, at most 4096), for structs laid out
+ * by line pairs; size a multiple of align (as a struct declared aligned
+ * is); freed with lb_free like the others. */
+void *lb_zalloc_aligned(enum lb_mem_kind kind, size_t size, size_t align);
 /* size must be the size passed to lb_zalloc. NULL is ignored. */
 void lb_free(enum lb_mem_kind kind, void *p, size_t size);
 

@@ -24,8 +24,14 @@ void counters_add(struct lb_counters *dst, const struct lb_counters *src)
 {
 	for (int i = 0; i < LB_C_NR; i++)
 		dst->c[i] += src->c[i];
-	for (int i = 0; i < LB_LOCK_CLASSES; i++)
+	for (int i = 0; i < LB_LOCK_CLASSES; i++) {
 		dst->lock_class[i] += src->lock_class[i];
+		dst->class_contended[i] += src->class_contended[i];
+		dst->class_wait_ns[i] += src->class_wait_ns[i];
+		dst->class_hold_samples[i] += src->class_hold_samples[i];
+		dst->class_hold_ns[i] += src->class_hold_ns[i];
+		dst->class_hold_preempted[i] += src->class_hold_preempted[i];
+	}
 }
 
 void counters_take(struct lb_counters *sum)

@@ -36,9 +36,21 @@ enum lb_counter {
 /* Lock acquisitions per class (enum lb_lock_class in sync.h). */
 #define LB_LOCK_CLASSES 8
 
+/* Per lock class, like the kernel's lock_stat: acquisitions, how many
+ * found the lock held and how long they waited (every contended one), and
+ * hold times, sampled every LB_HOLD_EVERY-th acquisition of a thread. */
+#define LB_HOLD_EVERY 64u
+/* A sampled hold longer than this was preempted (the kernel's LPI locks
+ * are raw spinlocks, never preempted): counted apart, not in the mean. */
+#define LB_HOLD_PREEMPTED_NS 100000u
 struct lb_counters {
 	uint64_t c[LB_C_NR];
 	uint64_t lock_class[LB_LOCK_CLASSES];
+	uint64_t class_contended[LB_LOCK_CLASSES];
+	uint64_t class_wait_ns[LB_LOCK_CLASSES];
+	uint64_t class_hold_samples[LB_LOCK_CLASSES];
+	uint64_t class_hold_ns[LB_LOCK_CLASSES];
+	uint64_t class_hold_preempted[LB_LOCK_CLASSES];
 };
 
 extern _Thread_local struct lb_counters lb_tc;

@@ -74,13 +74,13 @@ struct lb_hp_rec *lb_hp_self_slow(struct lb_hp_domain *d)
 	/* Not registered in d yet: a new record, aligned as ck wants it. An
 	 * entry pushed out of the cache leaves its record registered (idle,
 	 * hazard NULL) in its domain until the domain goes. */
-	size_t bytes = sizeof(struct lb_hp_rec) + LB_CACHELINE;
+	size_t bytes = sizeof(struct lb_hp_rec) + LB_LINE_PAIR;
 	void *raw = lb_zalloc(LB_MEM_OTHER, bytes);
 	if (!raw) {
 		fprintf(stderr, "lpibench: hp: out of memory registering a thread\n");
 		abort();
 	}
-	uintptr_t p = ((uintptr_t)raw + LB_CACHELINE - 1) & ~(uintptr_t)(LB_CACHELINE - 1);
+	uintptr_t p = ((uintptr_t)raw + LB_LINE_PAIR - 1) & ~(uintptr_t)(LB_LINE_PAIR - 1);
 	struct lb_hp_rec *r = (struct lb_hp_rec *)p;
 	r->raw = raw;
 	r->raw_bytes = bytes;

@@ -114,7 +114,7 @@ struct lb_mcs_node {
 	_Atomic(struct lb_mcs_node *) next;
 	atomic_uint locked;
 	struct lb_lock *lock; /* the lock this node is queued on; NULL: free */
-} lb_cacheline_aligned;
+} lb_pair_aligned;
 
 #define LB_MCS_NODES 8
 static _Thread_local struct lb_mcs_node mcs_nodes[LB_MCS_NODES];
@@ -380,8 +380,43 @@ void lb_lock_slow(struct lb_lock *l)
 	}
 }
 
+uint64_t (*lb_lock_stat_now)(void);
+_Thread_local unsigned lb_hold_n;
+
+void lb_lock_contended(struct lb_lock *l)
+{
+	LB_COUNT(LB_C_LOCK_CONTENDED);
+	lb_tc.class_contended[l->cls]++;
+	uint64_t (*now)(void) = lb_lock_stat_now;
+	if (!now) {
+		lb_lock_slow(l);
+		return;
+	}
+	uint64_t t0 = now();
+	lb_lock_slow(l);
+	lb_tc.class_wait_ns[l->cls] += now() - t0;
+}
+
+void lb_lock_hold_start(struct lb_lock *l)
+{
+	uint64_t (*now)(void) = lb_lock_stat_now;
+	if (now)
+		l->hold_t0 = now();
+}
+
 void lb_unlock(struct lb_lock *l)
 {
+	if (lb_unlikely(l->hold_t0)) {
+		uint64_t t1 = lb_lock_stat_now();
+		uint64_t held = t1 > l->hold_t0 ? t1 - l->hold_t0 : 0;
+		if (held > LB_HOLD_PREEMPTED_NS) {
+			lb_tc.class_hold_preempted[l->cls]++;
+		} else {
+			lb_tc.class_hold_samples[l->cls]++;
+			lb_tc.class_hold_ns[l->cls] += held;
+		}
+		l->hold_t0 = 0;
+	}
 	switch (l->kind) {
 	case LB_LOCK_TICKET:
 		ticket_unlock(l);

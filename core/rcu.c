@@ -6,13 +6,37 @@
  */
 #include "rcu_impl.h"
 
+#include "cells.h"
+
 #include <sched.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
 uint64_t lb_gp_latency_ns;
-static atomic_ulong deferred_now, deferred_peak;
+/* Deferred callbacks are counted in per-thread cells (cells.h): queued by
+ * the caller, run by the callback thread. The peak backlog is sampled by
+ * the threads that run callbacks, just before each batch runs, where it is highest. */
+enum { RCU_QUEUED, RCU_RAN, RCU_QUEUED_SHARED };
+#define RCU_CELL(which) (LB_CELL_RCU_BASE + (which))
+static atomic_ulong deferred_peak;
+
+static uint64_t deferred_now(void)
+{
+	int64_t n = lb_cell_sum(RCU_CELL(RCU_QUEUED)) - lb_cell_sum(RCU_CELL(RCU_RAN));
+	return n > 0 ? (uint64_t)n : 0;
+}
+
+/* Called by callback threads only, once per batch. */
+static void sample_peak(void)
+{
+	unsigned long n = deferred_now();
+	unsigned long peak = atomic_load_explicit(&deferred_peak, memory_order_relaxed);
+	while (n > peak &&
+	       !atomic_compare_exchange_weak_explicit(&deferred_peak, &peak, n,
+						      memory_order_relaxed, memory_order_relaxed))
+		;
+}
 
 static uint64_t now_ns(void)
 {
@@ -49,7 +73,6 @@ void lb_synchronize_rcu(void)
  * empty; the push that makes it non-empty wakes it.
  */
 static _Atomic(struct lb_rcu_head *) cb_stack;
-static atomic_ulong cb_queued;
 static uint64_t cb_completed; /* under cb_mutex */
 static pthread_mutex_t cb_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cb_work = PTHREAD_COND_INITIALIZER;
@@ -59,7 +82,7 @@ static pthread_once_t cb_once = PTHREAD_ONCE_INIT;
 static void run_callback(struct lb_rcu_head *head)
 {
 	head->func(head);
-	atomic_fetch_sub_explicit(&deferred_now, 1, memory_order_relaxed);
+	lb_cell_add(RCU_CELL(RCU_RAN), 1);
 }
 
 static void *cb_worker(void *arg)
@@ -75,6 +98,7 @@ static void *cb_worker(void *arg)
 		struct lb_rcu_head *batch =
 		    atomic_exchange_explicit(&cb_stack, NULL, memory_order_acquire);
 		rcu_impl_synchronize();
+		sample_peak();
 		struct lb_rcu_head *fifo = NULL;
 		while (batch) { /* the stack is newest first: reverse it */
 			struct lb_rcu_head *next = batch->next;
@@ -168,6 +192,7 @@ static void *gp_cpu_main(void *arg)
 		pthread_mutex_unlock(&c->lock);
 		gp_sleep_until(due);
 		rcu_impl_synchronize();
+		sample_peak();
 		unsigned long n = 0;
 		while (batch) {
 			struct lb_rcu_head *next = batch->next;
@@ -257,12 +282,7 @@ unsigned lb_rcu_callback_cpus(void)
 
 void lb_call_rcu(struct lb_rcu_head *head, void (*func)(struct lb_rcu_head *))
 {
-	unsigned long n = atomic_fetch_add_explicit(&deferred_now, 1, memory_order_relaxed) + 1;
-	unsigned long peak = atomic_load_explicit(&deferred_peak, memory_order_relaxed);
-	while (n > peak &&
-	       !atomic_compare_exchange_weak_explicit(&deferred_peak, &peak, n,
-						      memory_order_relaxed, memory_order_relaxed))
-		;
+	lb_cell_add(RCU_CELL(RCU_QUEUED), 1);
 	LB_COUNT(LB_C_DEFER_FREE);
 	pthread_once(&cb_once, cb_start);
 	head->func = func;
@@ -270,7 +290,7 @@ void lb_call_rcu(struct lb_rcu_head *head, void (*func)(struct lb_rcu_head *))
 		gp_queue(head);
 		return;
 	}
-	atomic_fetch_add_explicit(&cb_queued, 1, memory_order_relaxed);
+	lb_cell_add(RCU_CELL(RCU_QUEUED_SHARED), 1);
 	struct lb_rcu_head *top = atomic_load_explicit(&cb_stack, memory_order_relaxed);
 	do
 		head->next = top;
@@ -286,7 +306,7 @@ void lb_call_rcu(struct lb_rcu_head *head, void (*func)(struct lb_rcu_head *))
 /* Waits for the callbacks queued on the shared stack before the call. */
 static void cb_drain(void)
 {
-	uint64_t target = atomic_load_explicit(&cb_queued, memory_order_relaxed);
+	uint64_t target = (uint64_t)lb_cell_sum(RCU_CELL(RCU_QUEUED_SHARED));
 	pthread_mutex_lock(&cb_mutex);
 	while (cb_completed < target)
 		pthread_cond_wait(&cb_done, &cb_mutex);
@@ -295,7 +315,7 @@ static void cb_drain(void)
 
 uint64_t lb_rcu_deferred_outstanding(void)
 {
-	return atomic_load_explicit(&deferred_now, memory_order_relaxed);
+	return deferred_now();
 }
 
 uint64_t lb_rcu_deferred_peak(void)

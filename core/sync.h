@@ -40,6 +40,11 @@
 #define lb_unlikely(x)	     __builtin_expect(!!(x), 0)
 #define LB_CACHELINE	     64
 #define lb_cacheline_aligned __attribute__((aligned(LB_CACHELINE)))
+/* Adjacent-line prefetchers (x86, many arm64 cores) move 64-byte lines in
+ * pairs: per-thread and per-vCPU structs, and writer-hot fields beside
+ * read-mostly ones, must be a whole pair apart. */
+#define LB_LINE_PAIR	0x80
+#define lb_pair_aligned __attribute__((aligned(LB_LINE_PAIR)))
 
 /* ---- Published pointers and once-accesses (kernel READ_ONCE & co.) ---- */
 #define LB_READ_ONCE(x)	       __atomic_load_n(&(x), __ATOMIC_RELAXED)
@@ -129,8 +134,14 @@ struct lb_lock {
 		_Atomic(struct lb_mcs_node *) tail;
 	} u;
 	uint8_t kind;
-	uint8_t cls; /* enum lb_lock_class */
+	uint8_t cls;	  /* enum lb_lock_class */
+	uint64_t hold_t0; /* a sampled hold's start (ns), 0 if none; the holder's */
 };
+
+/* Lock statistics' clock (ns), set by the driver before any run; NULL:
+ * no wait or hold times. */
+extern uint64_t (*lb_lock_stat_now)(void);
+extern _Thread_local unsigned lb_hold_n;
 
 void lb_lock_init(struct lb_lock *l);
 void lb_lock_init_kind(struct lb_lock *l, enum lb_lock_kind kind);
@@ -139,7 +150,9 @@ static inline void lb_lock_set_class(struct lb_lock *l, enum lb_lock_class c)
 	l->cls = (uint8_t)c;
 }
 void lb_lock_destroy(struct lb_lock *l);
-void lb_lock_slow(struct lb_lock *l); /* contended path; counts */
+void lb_lock_slow(struct lb_lock *l);	   /* contended path */
+void lb_lock_contended(struct lb_lock *l); /* counts, times, then lb_lock_slow */
+void lb_lock_hold_start(struct lb_lock *l);
 bool lb_trylock(struct lb_lock *l);
 
 /* Context: any; spins or sleeps per kind. Counts acquisitions and how many
@@ -148,10 +161,10 @@ static inline void lb_lock(struct lb_lock *l)
 {
 	LB_COUNT(LB_C_LOCK_ACQ);
 	LB_COUNT_CLASS(l->cls);
-	if (lb_likely(lb_trylock(l)))
-		return;
-	LB_COUNT(LB_C_LOCK_CONTENDED);
-	lb_lock_slow(l);
+	if (lb_unlikely(!lb_trylock(l)))
+		lb_lock_contended(l);
+	if (lb_unlikely(++lb_hold_n % LB_HOLD_EVERY == 0))
+		lb_lock_hold_start(l);
 }
 
 void lb_unlock(struct lb_lock *l);

@@ -102,16 +102,16 @@ void its_vm_set_lpi_config(struct its_vm *vm, uint32_t intid, uint8_t priority, 
 
 /* ---- life cycle ---- */
 
-/* vCPUs are cache-line aligned; lb_zalloc promises no alignment, so the
+/* vCPUs are line-pair aligned; lb_zalloc promises no alignment, so the
  * array is carved out of a slightly larger block. */
 static size_t its_vcpus_bytes(unsigned n)
 {
-	return (size_t)n * sizeof(struct lb_vcpu) + LB_CACHELINE;
+	return (size_t)n * sizeof(struct lb_vcpu) + LB_LINE_PAIR;
 }
 
 static struct lb_vcpu *its_vcpus_align(void *raw)
 {
-	uintptr_t p = ((uintptr_t)raw + LB_CACHELINE - 1) & ~(uintptr_t)(LB_CACHELINE - 1);
+	uintptr_t p = ((uintptr_t)raw + LB_LINE_PAIR - 1) & ~(uintptr_t)(LB_LINE_PAIR - 1);
 	return (struct lb_vcpu *)p;
 }
 

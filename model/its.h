@@ -87,7 +87,7 @@ struct lb_vcpu {
 	uint64_t queued;  /* irqs put on this list, under ap_list_lock */
 	uint64_t drained; /* irqs acknowledged off it, under ap_list_lock */
 	uint64_t bugs;	  /* list entries whose irq->vcpu was not this vCPU */
-} lb_cacheline_aligned;
+} lb_pair_aligned;
 
 /* ---- ITS tables (all under its->its_lock) ---- */
 struct its_collection {

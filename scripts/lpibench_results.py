@@ -674,7 +674,7 @@ def describe_host(manifest):
 
 # The driver's own params; the rest are the workload's (shown first).
 CORE_PARAMS = ("threads", "duration_s", "ops", "warmup_s", "seed", "runs", "lock", "rwlock",
-               "alloc", "gp_latency_ns", "check", "fail_alloc", "place", "vcpu_place",
+               "alloc", "gp_latency_ns", "check", "check_shared_writes", "fail_alloc", "place", "vcpu_place",
                "device_place", "mem_node") + MEASURE_PARAMS
 
 
@@ -691,7 +691,7 @@ def params_text(workload, params, order=None):
             continue
         if k in ("threads", "seed", "runs") or k in MEASURE_PARAMS or \
                 (k == "ops" and not v) or (k == "duration_s" and not v) or \
-                (k == "gp_latency_ns" and not v) or (k == "check" and not v) or \
+                (k == "gp_latency_ns" and not v) or (k in ("check", "check_shared_writes") and not v) or \
                 (k == "place" and v == "compact") or (k == "inject" and v == "none"):
             continue
         if workload in LPI_WORKLOADS and k in ("duration_s", "warmup_s"):

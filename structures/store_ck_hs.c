@@ -72,6 +72,7 @@
  * hs_free() below.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -88,14 +89,21 @@ extern const struct store_ops store_ck_hs_ops;
 #define HS_MIN_SLOTS 64ul /* capacity() below needs >= 32 */
 
 struct store_ckhs {
+	/* Read by every get: ops and the hash set's map pointer (written only
+	 * when the single writer grows or rebuilds the table). */
 	struct store base;
-	struct lb_lock lock; /* the single writer's */
 	ck_hs_t hs;
+	/* The writer's: a line pair of its own. */
+	struct lb_lock lock lb_pair_aligned;
 	/* Under lock: */
 	uint64_t table_bytes;	     /* live table blocks (deferred ones excluded) */
 	const void *gc_map;	     /* table of the last failed rebuild */
 	unsigned long gc_tombstones; /* its tombstone count then */
-};
+} lb_pair_aligned;
+/* The lock starts a line pair; the read-mostly fields end before it. */
+_Static_assert(offsetof(struct store_ckhs, lock) == LB_LINE_PAIR &&
+		   offsetof(struct store_ckhs, hs) + sizeof(ck_hs_t) <= LB_LINE_PAIR,
+	       "ck_hs: the writer lock shares a line pair with the read-mostly fields");
 
 #define to_hs(s) lb_container_of((s), struct store_ckhs, base)
 
@@ -295,7 +303,7 @@ static struct store *hs_create(const struct store_cfg *cfg)
 	/* ck grows at half full: start at twice the hint. */
 	unsigned long slots = 2 * expected > HS_MIN_SLOTS ? 2 * expected : HS_MIN_SLOTS;
 
-	struct store_ckhs *h = lb_zalloc(LB_MEM_STORE, sizeof(*h));
+	struct store_ckhs *h = lb_zalloc_aligned(LB_MEM_STORE, sizeof(*h), LB_LINE_PAIR);
 	if (!h)
 		return NULL;
 	h->base.ops = &store_ck_hs_ops;

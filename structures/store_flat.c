@@ -33,6 +33,7 @@
  * only unindexed under the lock, and retired after it.
  */
 #include <errno.h>
+#include <stddef.h>
 
 #include "../core/alloc.h"
 #include "slots.h"
@@ -41,12 +42,18 @@
 extern const struct store_ops store_flat_ops;
 
 struct store_flat {
+	/* Read by every get and put: never written after create. */
 	struct store base;
-	struct lb_lock lock;	 /* serialises slot writers (add, final put) */
-	unsigned long entries;	 /* occupied slots; under lock, read atomically */
 	struct lb_irq **slots;	 /* LB_NR_LPI_SPACE pointers, RCU-published */
 	struct lb_hp_domain *hp; /* --reclaim=hp; NULL in RCU mode */
-};
+	/* Written by slot writers: a line pair of their own. */
+	struct lb_lock lock lb_pair_aligned; /* serialises slot writers (add, final put) */
+	unsigned long entries;		     /* occupied slots; under lock, read atomically */
+} lb_pair_aligned;
+/* The lock starts a line pair; the read-mostly fields end before it. */
+_Static_assert(offsetof(struct store_flat, lock) == LB_LINE_PAIR &&
+		   offsetof(struct store_flat, hp) + sizeof(void *) <= LB_LINE_PAIR,
+	       "flat: the writer lock shares a line pair with the read-mostly fields");
 
 #define to_flat(s)	 lb_container_of((s), struct store_flat, base)
 #define FLAT_SLOTS_BYTES (sizeof(struct lb_irq *) * LB_NR_LPI_SPACE)
@@ -58,7 +65,7 @@ static void flat_count(struct store_flat *f, long delta)
 
 static struct store *flat_create(const struct store_cfg *cfg)
 {
-	struct store_flat *f = lb_zalloc(LB_MEM_STORE, sizeof(*f));
+	struct store_flat *f = lb_zalloc_aligned(LB_MEM_STORE, sizeof(*f), LB_LINE_PAIR);
 	if (!f)
 		return NULL;
 	f->slots = lb_zalloc(LB_MEM_STORE, FLAT_SLOTS_BYTES);

@@ -66,6 +66,7 @@
 #include <errno.h>
 
 #include "../core/alloc.h"
+#include "../core/cells.h"
 #include "slots.h"
 #include "store.h"
 
@@ -83,14 +84,14 @@ struct radix_leaf {
 
 struct store_radix {
 	struct store base;
+	/* Read-mostly only: every get reads ops, the root and hp. The entry
+	 * and leaf counts are per-thread cells (core/cells.h), so no line
+	 * here is written per add or final put. */
+	struct lb_hp_domain *hp;		   /* --reclaim=hp; NULL in RCU mode */
+	int cells;				   /* RADIX_ENTRIES, RADIX_LEAVES */
 	struct radix_leaf *root[RADIX_ROOT_SLOTS]; /* installed with CAS, then fixed */
-	/* Keep the counters that adds and final puts write off the root's
-	 * last line, which every get reads. */
-	char pad[LB_CACHELINE];
-	atomic_ulong entries; /* irqs in slots, dying ones included */
-	atomic_ulong leaves;
-	struct lb_hp_domain *hp; /* --reclaim=hp; NULL in RCU mode */
 };
+enum { RADIX_ENTRIES, RADIX_LEAVES, RADIX_CELLS };
 
 #define to_radix(s) lb_container_of((s), struct store_radix, base)
 
@@ -112,9 +113,13 @@ static struct store *radix_create(const struct store_cfg *cfg)
 			return NULL;
 		}
 	}
+	r->cells = lb_cells_get(RADIX_CELLS);
+	if (r->cells < 0) {
+		lb_hp_domain_destroy(r->hp);
+		lb_free(LB_MEM_STORE, r, sizeof(*r));
+		return NULL;
+	}
 	r->base.ops = &store_radix_ops;
-	atomic_init(&r->entries, 0);
-	atomic_init(&r->leaves, 0);
 	return &r->base;
 }
 
@@ -129,6 +134,7 @@ static void radix_destroy(struct store *s)
 		slot_free_all(leaf->slot, RADIX_LEAF_SLOTS);
 		lb_free(LB_MEM_STORE, leaf, sizeof(*leaf));
 	}
+	lb_cells_put(r->cells, RADIX_CELLS);
 	lb_free(LB_MEM_STORE, r, sizeof(*r));
 }
 
@@ -149,7 +155,7 @@ static struct radix_leaf *radix_leaf_install(struct store_radix *r, uint32_t int
 		return NULL;
 	if (__atomic_compare_exchange_n(where, &leaf, fresh, false, __ATOMIC_RELEASE,
 					__ATOMIC_ACQUIRE)) {
-		atomic_fetch_add_explicit(&r->leaves, 1, memory_order_relaxed);
+		lb_cell_add((unsigned)r->cells + RADIX_LEAVES, 1);
 		return fresh;
 	}
 	lb_free(LB_MEM_STORE, fresh, sizeof(*fresh));
@@ -189,7 +195,7 @@ static void radix_put(struct store *s, struct lb_irq *irq)
 	/* The last reference: unindex this irq, and only this one. Its leaf
 	 * exists (the irq was stored in it) and is never freed. */
 	if (slot_erase(radix_find_slot(r, irq->intid), irq))
-		atomic_fetch_sub_explicit(&r->entries, 1, memory_order_relaxed);
+		lb_cell_add((unsigned)r->cells + RADIX_ENTRIES, -1);
 	slot_reclaim(r->hp, irq);
 }
 
@@ -229,7 +235,7 @@ static int radix_add(struct store *s, uint32_t intid, struct lb_irq **out)
 	bool filled; /* the slot may hold a dying irq: protected inside */
 	struct lb_irq *cur = slot_install_lockfree(radix_slot(leaf, intid), fresh, r->hp, &filled);
 	if (filled)
-		atomic_fetch_add_explicit(&r->entries, 1, memory_order_relaxed);
+		lb_cell_add((unsigned)r->cells + RADIX_ENTRIES, 1);
 	if (cur != fresh)
 		irq_free_now(fresh); /* never published */
 	*out = cur;
@@ -278,8 +284,8 @@ static size_t radix_for_each(struct store *s, uint32_t first, uint32_t last, sto
 static void radix_stats(struct store *s, struct store_stats *st)
 {
 	struct store_radix *r = to_radix(s);
-	uint64_t leaves = atomic_load_explicit(&r->leaves, memory_order_relaxed);
-	st->entries = atomic_load_explicit(&r->entries, memory_order_relaxed);
+	uint64_t leaves = (uint64_t)lb_cell_sum((unsigned)r->cells + RADIX_LEAVES);
+	st->entries = (uint64_t)lb_cell_sum((unsigned)r->cells + RADIX_ENTRIES);
 	st->height = RADIX_HEIGHT;
 	st->nodes = leaves;
 	st->mem_bytes = sizeof(*r) + leaves * sizeof(struct radix_leaf);

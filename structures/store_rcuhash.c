@@ -59,6 +59,7 @@
 #include <stdio.h>
 
 #include "../core/alloc.h"
+#include "../core/cells.h"
 #include "store.h"
 
 /* After store.h: core/sync.h includes the memb flavour with _LGPL_SOURCE
@@ -84,7 +85,7 @@ struct store_rcuhash {
 	struct store base;
 	struct cds_lfht *ht;
 	unsigned long init_buckets; /* also min_nr_alloc_buckets */
-	atomic_ulong entries;	    /* entries linked in the table */
+	int entries_cell;	    /* entries linked: a per-thread cell (core/cells.h) */
 };
 
 #define to_rh(s)       lb_container_of((s), struct store_rcuhash, base)
@@ -125,10 +126,16 @@ static struct store *rh_create(const struct store_cfg *cfg)
 	}
 	r->base.ops = &store_rcuhash_ops;
 	r->init_buckets = init;
-	atomic_init(&r->entries, 0);
+	r->entries_cell = lb_cells_get(1);
+	if (r->entries_cell < 0) {
+		lb_free(LB_MEM_STORE, r, sizeof(*r));
+		errno = ENOMEM;
+		return NULL;
+	}
 	r->ht = cds_lfht_new_flavor(init, init, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
 				    &urcu_memb_flavor, NULL);
 	if (!r->ht) {
+		lb_cells_put(r->entries_cell, 1);
 		lb_free(LB_MEM_STORE, r, sizeof(*r));
 		errno = ENOMEM;
 		return NULL;
@@ -159,6 +166,7 @@ static void rh_destroy(struct store *s)
 	int rc = cds_lfht_destroy(r->ht, NULL);
 	if (rc)
 		fprintf(stderr, "lpibench: rcuhash: cds_lfht_destroy: %d\n", rc);
+	lb_cells_put(r->entries_cell, 1);
 	lb_free(LB_MEM_STORE, r, sizeof(*r));
 }
 
@@ -221,7 +229,7 @@ static void rh_put(struct store *s, struct lb_irq *irq)
 	/* Not found, another irq's entry, or a failed del: an add replaced
 	 * ours while it was dying, and owns the old entry. */
 	if (node && rh_entry_of(node)->irq == irq && cds_lfht_del(r->ht, node) == 0) {
-		atomic_fetch_sub_explicit(&r->entries, 1, memory_order_relaxed);
+		lb_cell_add((unsigned)r->entries_cell, -1);
 		lb_call_rcu(&rh_entry_of(node)->rcu, rh_entry_free_cb);
 	}
 	lb_rcu_read_unlock();
@@ -257,7 +265,7 @@ static int rh_add(struct store *s, uint32_t intid, struct lb_irq **out)
 		struct cds_lfht_node *node =
 		    cds_lfht_add_unique(r->ht, hash, rh_match, &intid, &e->node);
 		if (node == &e->node) {
-			atomic_fetch_add_explicit(&r->entries, 1, memory_order_relaxed);
+			lb_cell_add((unsigned)r->entries_cell, 1);
 			irq = fresh;
 			break;
 		}
@@ -314,7 +322,8 @@ static size_t rh_for_each(struct store *s, uint32_t first, uint32_t last, store_
 static void rh_stats(struct store *s, struct store_stats *st)
 {
 	struct store_rcuhash *r = to_rh(s);
-	uint64_t n = atomic_load_explicit(&r->entries, memory_order_relaxed);
+	int64_t sum = lb_cell_sum((unsigned)r->entries_cell);
+	uint64_t n = sum > 0 ? (uint64_t)sum : 0;
 	uint64_t buckets = r->init_buckets;
 	while (buckets < n)
 		buckets <<= 1;

@@ -89,10 +89,22 @@ static inline uint64_t clk_read_tsc(void)
 #endif
 
 #if defined(__aarch64__)
+/*
+ * isb: the read is not taken before earlier instructions complete. Then a
+ * load whose address depends on the value read (v ^ v is 0, plus sp): the
+ * timed op's memory accesses cannot be performed before the counter read
+ * has returned, so a start timestamp is not taken late. The kernel orders
+ * its counter reads the same way (arch_counter_enforce_ordering).
+ */
 static inline uint64_t clk_read_cntvct(void)
 {
-	uint64_t v;
-	__asm__ __volatile__("isb\n\tmrs %0, cntvct_el0" : "=r"(v)::"memory");
+	uint64_t v, dep;
+	__asm__ __volatile__("isb\n\t"
+			     "mrs %0, cntvct_el0\n\t"
+			     "eor %1, %0, %0\n\t"
+			     "add %1, sp, %1\n\t"
+			     "ldr xzr, [%1]"
+			     : "=&r"(v), "=&r"(dep)::"memory");
 	return v;
 }
 #endif

@@ -231,7 +231,7 @@ int lpistress_setup(struct wl_ctx *ctx, unsigned extra_threads)
 	st->vcpu_base = st->nr_inj;
 	st->extra_base = st->vcpu_base + (unsigned)o->vcpus;
 
-	st->inj_bytes = st->nr_inj * sizeof(struct lpistress_injector) + LB_CACHELINE;
+	st->inj_bytes = st->nr_inj * sizeof(struct lpistress_injector) + LB_LINE_PAIR;
 	st->inj_raw = lb_zalloc(LB_MEM_OTHER, st->inj_bytes);
 	struct its_vm_cfg vc = {.store = ctx->store,
 				.cache = cache,
@@ -244,7 +244,7 @@ int lpistress_setup(struct wl_ctx *ctx, unsigned extra_threads)
 	if (st->inj_raw) {
 		/* Aligned below; mark every pipe absent first for the free path. */
 		uintptr_t q =
-		    ((uintptr_t)st->inj_raw + LB_CACHELINE - 1) & ~(uintptr_t)(LB_CACHELINE - 1);
+		    ((uintptr_t)st->inj_raw + LB_LINE_PAIR - 1) & ~(uintptr_t)(LB_LINE_PAIR - 1);
 		st->inj = (struct lpistress_injector *)q;
 		for (unsigned d = 0; d < st->nr_inj; d++)
 			st->inj[d].pipe_fd[0] = st->inj[d].pipe_fd[1] = -1;
@@ -271,7 +271,7 @@ int lpistress_setup(struct wl_ctx *ctx, unsigned extra_threads)
 		lpistress_free_state(st);
 		return -1;
 	}
-	uintptr_t p = ((uintptr_t)st->inj_raw + LB_CACHELINE - 1) & ~(uintptr_t)(LB_CACHELINE - 1);
+	uintptr_t p = ((uintptr_t)st->inj_raw + LB_LINE_PAIR - 1) & ~(uintptr_t)(LB_LINE_PAIR - 1);
 	st->inj = (struct lpistress_injector *)p;
 	for (unsigned d = 0; d < st->nr_inj; d++) {
 		st->inj[d].its = its_layout_its(st->vm, &st->layout, d);

@@ -128,7 +128,7 @@ struct lpistress_injector {
 	uint64_t cpu0_ns, cpu_ns;   /* thread CPU time at the first op; used until done */
 	bool done;
 	struct its_inject_stats st;
-} lb_cacheline_aligned;
+} lb_pair_aligned;
 
 struct lpistress_state {
 	struct its_vm *vm;
