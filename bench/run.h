@@ -46,9 +46,9 @@ struct run_result {
 	bool verified;
 	bool detected; /* verify() returned WL_VERIFY_DETECTED */
 	char verify_msg[256];
-	bool stalled;		 /* stopped by the watchdog */
+	bool stalled;		  /* stopped by the watchdog */
 	unsigned stuck_snapshots; /* workers whose counters were read while stuck */
-	uint64_t alloc_failures; /* --fail-alloc: allocations that failed */
+	uint64_t alloc_failures;  /* --fail-alloc: allocations that failed */
 	/* Start and stop skew: first to last worker leaving the start
 	 * barrier; stop signal to the last worker seeing it (timed runs);
 	 * the share of the window during which every worker ran. */

@@ -19,7 +19,7 @@ run() { # description, then bench arguments
 	shift
 	rm -rf "$tmp/out"
 	local rc=0
-	${LB_EMULATOR:+$LB_EMULATOR} "$bench" --out="$tmp/out" -q --duration=0.3 --warmup=0.05 \
+	${LB_EMULATOR:+$LB_EMULATOR} "$bench" --out="$tmp/out" -q --duration=0.3 \
 		--check-shared-writes "$@" >"$tmp/stdout" 2>"$tmp/stderr" || rc=$?
 	if [ "$rc" -ne 0 ]; then
 		echo "FAIL: $what: bench exited $rc"
@@ -46,8 +46,8 @@ if ${LB_EMULATOR:+$LB_EMULATOR} "$bench" --version | grep -q '^sanitizer: thread
 fi
 backends=$(echo "$backends" | paste -sd, -)
 run "getput churn" --workload=getput --backend="$backends" --threads=3 --lpis=256 \
-	--churn=5 --interval=50
-run "lpi-stress" --workload=lpi-stress --threads=4
-run "its-churn" --workload=its-churn --threads=4
+	--churn=5 --interval=50 --warmup=0.05
+run "lpi-stress" --workload=lpi-stress -v 2 -d 2 -i 200
+run "its-churn" --workload=its-churn -v 2 -d 2 -i 200
 [ "$fail" -eq 0 ] || exit 1
 echo "shared writes: none in every backend and workload"
