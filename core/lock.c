@@ -103,86 +103,95 @@ const char *lb_lock_choice(void)
 	return lock_choice;
 }
 
-/* ---- queued (MCS) lock ----
- * The algorithm of the kernel's qspinlock slow path, without its pending
- * bit and tail encoding: a waiter appends its own node to the tail, spins
- * on a flag in that node, and the holder hands the lock to the next node at
- * unlock. Nodes are per thread, like the kernel's four per-CPU nodes (one
- * per context that may nest); a thread here nests at most a few spinlocks
- * (ap_list_lock x2, store/cache lock, irq_lock x2), so eight are plenty. */
+/* ---- queued lock ----
+ * The kernel's qspinlock (queued_spin_lock): an uncontended acquisition is
+ * one compare-and-exchange of the locked word and a release is one store
+ * (queued_spin_unlock), so an uncontended lock costs what a test-and-set
+ * lock does. Waiters queue MCS-style: each appends its own node to the
+ * tail and spins on a flag in it; the queue's head spins on the locked
+ * word, takes it, then hands the head to the next node. This keeps the
+ * kernel's structure without its word encoding (pending bit, tail as CPU
+ * and index in the same 32 bits): the tail is a pointer beside the word.
+ * Nodes are per thread, like the kernel's per-CPU nodes; one is used only
+ * while its thread waits, so a thread needs one per lock it may be waiting
+ * for at once (eight are plenty). */
 struct lb_mcs_node {
 	_Atomic(struct lb_mcs_node *) next;
-	atomic_uint locked;
-	struct lb_lock *lock; /* the lock this node is queued on; NULL: free */
+	atomic_uint head; /* set by the predecessor: this node leads the queue */
+	bool used;
 } lb_pair_aligned;
 
 #define LB_MCS_NODES 8
 static _Thread_local struct lb_mcs_node mcs_nodes[LB_MCS_NODES];
 
-static struct lb_mcs_node *mcs_node_get(struct lb_lock *l)
+static struct lb_mcs_node *mcs_node_get(void)
 {
 	for (int i = 0; i < LB_MCS_NODES; i++) {
 		struct lb_mcs_node *n = &mcs_nodes[i];
-		if (!n->lock) {
-			n->lock = l;
+		if (!n->used) {
+			n->used = true;
 			atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
-			atomic_store_explicit(&n->locked, 0, memory_order_relaxed);
+			atomic_store_explicit(&n->head, 0, memory_order_relaxed);
 			return n;
 		}
 	}
-	fprintf(stderr, "lpibench: more than %d queued locks held by one thread\n", LB_MCS_NODES);
+	fprintf(stderr, "lpibench: more than %d queued-lock waits nested in one thread\n",
+		LB_MCS_NODES);
 	abort();
 }
 
-static struct lb_mcs_node *mcs_node_of(struct lb_lock *l)
-{
-	for (int i = 0; i < LB_MCS_NODES; i++)
-		if (mcs_nodes[i].lock == l)
-			return &mcs_nodes[i];
-	fprintf(stderr, "lpibench: unlock of a queued lock this thread does not hold\n");
-	abort();
-}
-
+/* queued_spin_trylock: only when nobody holds or waits. */
 static bool mcs_try(struct lb_lock *l)
 {
-	struct lb_mcs_node *n = mcs_node_get(l), *none = NULL;
-	if (atomic_compare_exchange_strong_explicit(&l->u.tail, &none, n, memory_order_acquire,
-						    memory_order_relaxed))
-		return true;
-	n->lock = NULL;
-	return false;
+	unsigned zero = 0;
+	return !atomic_load_explicit(&l->u.q.tail, memory_order_relaxed) &&
+	       atomic_compare_exchange_strong_explicit(&l->u.q.locked, &zero, 1,
+						       memory_order_acquire, memory_order_relaxed);
 }
 
+/* queued_spin_lock_slowpath, without the pending bit. */
 static void mcs_lock(struct lb_lock *l)
 {
-	struct lb_mcs_node *n = mcs_node_get(l);
-	struct lb_mcs_node *prev = atomic_exchange_explicit(&l->u.tail, n, memory_order_acq_rel);
-	if (!prev)
-		return;
-	atomic_store_explicit(&prev->next, n, memory_order_release);
-	while (!atomic_load_explicit(&n->locked, memory_order_acquire)) {
-		LB_COUNT(LB_C_LOCK_SPINS);
-		lb_cpu_relax();
+	struct lb_mcs_node *n = mcs_node_get();
+	struct lb_mcs_node *prev = atomic_exchange_explicit(&l->u.q.tail, n, memory_order_acq_rel);
+	if (prev) {
+		atomic_store_explicit(&prev->next, n, memory_order_release);
+		while (!atomic_load_explicit(&n->head, memory_order_acquire)) {
+			LB_COUNT(LB_C_LOCK_SPINS);
+			lb_cpu_relax();
+		}
 	}
-}
-
-static void mcs_unlock(struct lb_lock *l)
-{
-	struct lb_mcs_node *n = mcs_node_of(l);
+	/* The queue's head: wait for the holder, then take the word. */
+	for (;;) {
+		unsigned zero = 0;
+		while (atomic_load_explicit(&l->u.q.locked, memory_order_relaxed)) {
+			LB_COUNT(LB_C_LOCK_SPINS);
+			lb_cpu_relax();
+		}
+		if (atomic_compare_exchange_weak_explicit(
+			&l->u.q.locked, &zero, 1, memory_order_acquire, memory_order_relaxed))
+			break;
+	}
+	/* Hand the queue's head on (or empty the queue). */
 	struct lb_mcs_node *next = atomic_load_explicit(&n->next, memory_order_acquire);
 	if (!next) {
 		struct lb_mcs_node *me = n;
-		if (atomic_compare_exchange_strong_explicit(
-			&l->u.tail, &me, NULL, memory_order_release, memory_order_relaxed)) {
-			n->lock = NULL;
-			return;
+		if (!atomic_compare_exchange_strong_explicit(
+			&l->u.q.tail, &me, NULL, memory_order_release, memory_order_relaxed)) {
+			/* A waiter swapped itself in: wait for it to link. */
+			while (!(next = atomic_load_explicit(&n->next, memory_order_acquire)))
+				lb_cpu_relax();
 		}
-		/* A waiter swapped itself in: wait for it to link. */
-		while (!(next = atomic_load_explicit(&n->next, memory_order_acquire)))
-			lb_cpu_relax();
 	}
-	n->lock = NULL;
-	atomic_store_explicit(&next->locked, 1, memory_order_release);
+	if (next)
+		atomic_store_explicit(&next->head, 1, memory_order_release);
+	n->used = false;
+}
+
+/* queued_spin_unlock: a release store. */
+static void mcs_unlock(struct lb_lock *l)
+{
+	atomic_store_explicit(&l->u.q.locked, 0, memory_order_release);
 }
 
 int lb_rwlock_kind_parse(const char *s, enum lb_rwlock_kind *out)
@@ -203,7 +212,8 @@ void lb_lock_init_kind(struct lb_lock *l, enum lb_lock_kind kind)
 		pthread_mutex_init(&l->u.mutex, NULL);
 		break;
 	case LB_LOCK_QUEUED:
-		atomic_init(&l->u.tail, NULL);
+		atomic_init(&l->u.q.locked, 0);
+		atomic_init(&l->u.q.tail, NULL);
 		break;
 #ifdef LB_TSAN
 	case LB_LOCK_TICKET:
@@ -445,7 +455,7 @@ bool lb_lock_is_locked(struct lb_lock *l)
 		}
 		return true;
 	case LB_LOCK_QUEUED:
-		return atomic_load_explicit(&l->u.tail, memory_order_relaxed) != NULL;
+		return atomic_load_explicit(&l->u.q.locked, memory_order_relaxed) != 0;
 	default:
 		return tas_locked(l);
 	}

@@ -129,9 +129,14 @@ struct lb_lock {
 		ck_spinlock_ticket_t ticket;
 #endif
 		pthread_mutex_t mutex;
-		/* Queued: the tail of the waiters' queue; NULL when free. C11
-		 * atomics in every build (TSan follows them). */
-		_Atomic(struct lb_mcs_node *) tail;
+		/* Queued, as the kernel's qspinlock: the locked word (taken by
+		 * one compare-and-exchange when nobody waits, released by a
+		 * store) and the tail of the waiters' MCS queue. C11 atomics
+		 * in every build (TSan follows them). */
+		struct {
+			atomic_uint locked;
+			_Atomic(struct lb_mcs_node *) tail;
+		} q;
 	} u;
 	uint8_t kind;
 	uint8_t cls;	  /* enum lb_lock_class */
