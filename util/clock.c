@@ -125,7 +125,7 @@ static void bracket(uint64_t (*reader)(void), uint64_t *ns, uint64_t *ticks)
 
 static __attribute__((unused)) double calibrate(uint64_t (*reader)(void))
 {
-	uint64_t n0, c0, n1, c1;
+	uint64_t n0 = 0, c0 = 0, n1 = 0, c1 = 0; /* set by bracket; -O3 cannot see it */
 	struct timespec nap = {.tv_sec = 0, .tv_nsec = 20 * 1000 * 1000};
 
 	bracket(reader, &n0, &c0);
