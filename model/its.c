@@ -170,6 +170,7 @@ int its_vm_create(const struct its_vm_cfg *cfg, struct its_vm **out)
 	vm->nr_lrs = cfg->nr_lrs ? cfg->nr_lrs : ITS_DEFAULT_LRS;
 	vm->guest_acks = !cfg->no_guest_acks;
 	vm->movall_all = cfg->movall_all;
+	vm->ipi_signal = cfg->ipi_signal;
 	m->vcpus_raw = lb_zalloc(LB_MEM_ITS, its_vcpus_bytes(vm->nr_vcpus));
 	vm->its = lb_zalloc(LB_MEM_ITS, (size_t)vm->nr_its * sizeof(*vm->its));
 	vm->prop = lb_zalloc(LB_MEM_ITS, LB_NR_LPI_SPACE);
@@ -184,6 +185,7 @@ int its_vm_create(const struct its_vm_cfg *cfg, struct its_vm **out)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct lb_vcpu *v = &vm->vcpus[i];
 		v->id = i;
+		v->ipi_signal = cfg->ipi_signal;
 		lb_lock_init(&v->ap_list_lock);
 		lb_lock_set_class(&v->ap_list_lock, LB_LC_AP_LIST);
 		lb_list_init(&v->ap_list_head);

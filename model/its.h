@@ -67,7 +67,8 @@ struct lb_vcpu {
 	/* Written by kickers, read by the vCPU thread. */
 	atomic_uint requests; /* VCPU_REQ_* bits (kvm_make_request) */
 	atomic_int mode;      /* enum lb_vcpu_mode (kvm_vcpu_exiting_guest_mode) */
-	pthread_t thread;     /* where the "IPI" (a signal) goes */
+	pthread_t thread;     /* where an IPI goes with --ipi=signal */
+	bool ipi_signal;      /* the VM's ipi_signal, read by kickers */
 	atomic_bool has_thread;
 	atomic_uint ipis_in_flight; /* kickers between the cmpxchg and the signal */
 	/* The vCPU thread's own. */
@@ -154,6 +155,7 @@ struct its_vm {
 	unsigned nr_lrs; /* list registers per vCPU (1..ITS_MAX_LRS) */
 	bool guest_acks; /* the guest acks and EOIs what it receives */
 	bool movall_all; /* MOVALL as released in v6.10: retargets every LPI */
+	bool ipi_signal; /* IPIs are SIGUSR2 (else the guest polls its mode word) */
 	const struct cache_ops *cache_ops;
 	struct cache *shared_cache; /* VM-wide designs; NULL otherwise */
 	unsigned nr_vcpus, nr_its;
@@ -172,6 +174,7 @@ struct its_vm_cfg {
 	unsigned nr_lrs;    /* 0: ITS_DEFAULT_LRS */
 	bool no_guest_acks; /* --selftest=2024: the guest never unmasks */
 	bool movall_all;    /* the released v6.10 MOVALL bug (see its_cmd.c) */
+	bool ipi_signal;    /* --ipi=signal (see its_vcpu.c) */
 };
 
 /* Builds a VM with empty ITS tables, every ITS enabled, every LPI enabled at

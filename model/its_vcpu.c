@@ -17,9 +17,8 @@
  *  4. the guest: with acks (--selftest=fixed) it takes every pending LR at
  *     once (IAR, then EOI: the LR becomes invalid); then it spins until an
  *     IPI (a kick that found it IN_GUEST_MODE: the kicker's cmpxchg to
- *     EXITING_GUEST_MODE and a real signal, SIGUSR2, to this thread), a
- *     host tick (4 ms: CONFIG_HZ=250 in Debian's arm64 and amd64 kernels; a
- *     busy CPU's tick interrupts the guest) or the end of the run.
+ *     EXITING_GUEST_MODE; see "IPIs" below), a host tick (4 ms: CONFIG_HZ=250 in Debian's arm64 and
+ * amd64 kernels; a busy CPU's tick interrupts the guest) or the end of the run.
  *  5. mode = OUTSIDE_GUEST_MODE; kvm_vgic_sync_hwstate: if the ap_list is
  *     not empty, vgic_v3_fold_lr_state: per used LR vgic_get_irq (era A:
  *     lpi_list_lock and a list walk; era B: RCU, xa_load, try-get: the
@@ -35,9 +34,18 @@
  * the guest loop gives the CPU away on every spin instead. Recorded in the
  * results (guest_spin); it changes who runs, not the work per exit.
  *
- * Under TSan signals are delivered only at points the runtime chooses, so
- * the guest loop there also watches its mode word for the kicker's
- * cmpxchg: the IPI's effect without relying on the signal's timing.
+ * IPIs: the kernel's injector is already in the kernel when it kicks, and
+ * smp_send_reschedule is a barrier and a write to the GIC's SGI register;
+ * the target CPU, spinning in the guest, takes the interrupt and exits. By
+ * default (--ipi=poll) the kicker's cmpxchg of the vCPU's mode word is the
+ * IPI and the spinning guest polls that word as a CPU polls its pending
+ * interrupts: the sender pays the write of a line the target reads, the
+ * target sees it one line transfer later. --ipi=signal sends a real
+ * SIGUSR2 instead: the sender then pays a tgkill(2) syscall per IPI (about
+ * a microsecond on a VM, more than the whole kernel-side injection) and
+ * the target a signal delivery, costs the kernel never has. Under TSan
+ * signals are delivered only at points the runtime chooses, so the guest
+ * there always polls its mode word as well.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -95,12 +103,13 @@ void its_vcpu_kick(struct lb_vcpu *vcpu)
 	int mode = VCPU_IN_GUEST;
 	if (atomic_compare_exchange_strong_explicit(&vcpu->mode, &mode, VCPU_EXITING_GUEST,
 						    memory_order_acq_rel, memory_order_relaxed)) {
-		atomic_fetch_add(&vcpu->ipis_in_flight, 1);
-		if (atomic_load(&vcpu->has_thread)) {
-			its_tls.ipis++;
-			pthread_kill(vcpu->thread, ITS_IPI_SIGNAL);
+		its_tls.ipis++;
+		if (vcpu->ipi_signal) {
+			atomic_fetch_add(&vcpu->ipis_in_flight, 1);
+			if (atomic_load(&vcpu->has_thread))
+				pthread_kill(vcpu->thread, ITS_IPI_SIGNAL);
+			atomic_fetch_sub(&vcpu->ipis_in_flight, 1);
 		}
-		atomic_fetch_sub(&vcpu->ipis_in_flight, 1);
 	}
 	if (its_tls.sample) {
 		uint64_t d = its_clock_ns() - t0;
@@ -333,12 +342,11 @@ static bool vcpu_guest_exit_due(struct lb_vcpu *vcpu)
 		its_ipi_seen = 0;
 		return true;
 	}
-#ifdef LB_TSAN
-	return atomic_load_explicit(&vcpu->mode, memory_order_acquire) == VCPU_EXITING_GUEST;
-#else
-	(void)vcpu;
-	return false;
+#ifndef LB_TSAN
+	if (vcpu->ipi_signal)
+		return false;
 #endif
+	return atomic_load_explicit(&vcpu->mode, memory_order_acquire) == VCPU_EXITING_GUEST;
 }
 
 void its_vcpu_run_once(struct its_vm *vm, struct lb_vcpu *vcpu, const atomic_bool *stop, bool yield)

@@ -6,15 +6,15 @@
  *
  * Fidelity notes:
  *  - The injection call: the selftest signals each MSI with the
- *    KVM_SIGNAL_MSI ioctl (kvm_vm_ioctl: syscall entry and exit, then
- *    copy_from_user of the 32-byte struct kvm_msi). Each injection here
- *    makes a real syscall that copies 32 bytes from user memory: a write(2)
- *    of a struct kvm_msi to the injector's own non-blocking pipe (copied
- *    into the pipe's page; nothing else shares the pipe), drained by one
- *    read when it is full (every 2048 writes). Chosen over calls that copy
- *    less (eventfd: 8 bytes) or take process-wide locks (setitimer,
- *    sigaction: the signal lock). --inject-syscall=none drops it;
- *    --inject-cost adds a busy-wait on top.
+ *    KVM_SIGNAL_MSI ioctl on the VM file all its injectors share. Where the
+ *    host has /dev/kvm (--inject-syscall=auto, the default) each injection
+ *    makes that very ioctl on one shared VM without an irqchip: the host
+ *    runs the entry path, copies the 32-byte struct kvm_msi and refuses it
+ *    (util/kvm_msi.h). Elsewhere (pipe) a write(2) of the struct to the
+ *    injector's own non-blocking pipe copies as much, drained by one read
+ *    when full; chosen over calls that copy less (eventfd: 8 bytes) or take
+ *    process-wide locks (setitimer, sigaction: the signal lock).
+ *    --inject-syscall=none drops it; --inject-cost adds a busy-wait on top.
  *  - vCPU threads run KVM's run loop (its_vcpu.c); kicks are real signals.
  *  - threads beyond CPUs: --lock=auto picks spin-yield instead of the
  *    queued lock and guests yield instead of spinning (--guest-spin); both
@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "../util/json.h"
+#include "../util/kvm_msi.h"
 #include "../core/alloc.h"
 #include "getmode.h"
 
@@ -80,16 +81,50 @@ unsigned lpistress_planned_threads(void)
 	return (unsigned)(lpistress_opt.devices + lpistress_opt.vcpus);
 }
 
-#define LPISTRESS_KICK_DESC                                                                        \
-	"request bit + cmpxchg of the vCPU mode; IPI = pthread_kill(SIGUSR2) when it was in "      \
-	"guest mode"
-
-static const char *lpistress_syscall_desc(void)
+static const char *lpistress_kick_desc(void)
 {
-	return lpistress_opt.syscall == LPISTRESS_SYSCALL_PIPE
-		   ? "write(2) of a 32-byte struct kvm_msi to a per-injector pipe, drained by "
-		     "one read per 64 KiB"
-		   : "none";
+	return lpistress_opt.ipi == 1
+		   ? "request bit + cmpxchg of the vCPU mode; IPI = pthread_kill(SIGUSR2) when it "
+		     "was in guest mode"
+		   : "request bit + cmpxchg of the vCPU mode; IPI = that cmpxchg, which the guest "
+		     "spinning in guest mode polls";
+}
+
+static const char *lpistress_syscall_desc(int syscall)
+{
+	switch (syscall) {
+	case LPISTRESS_SYSCALL_KVM:
+		return "ioctl(KVM_SIGNAL_MSI) on one VM fd the injectors share: the host copies "
+		       "the "
+		       "32-byte struct kvm_msi and refuses it (no in-kernel irqchip)";
+	case LPISTRESS_SYSCALL_PIPE:
+		return "write(2) of a 32-byte struct kvm_msi to a per-injector pipe, drained by "
+		       "one read per 64 KiB";
+	default:
+		return "none";
+	}
+}
+
+/* --inject-syscall=auto: the host's KVM ioctl where it can be made. */
+static int lpistress_open_syscall(struct lpistress_state *st)
+{
+	st->kvm_vm_fd = -1;
+	st->syscall = lpistress_opt.syscall;
+	if (st->syscall != LPISTRESS_SYSCALL_AUTO && st->syscall != LPISTRESS_SYSCALL_KVM)
+		return 0;
+	const char *why = "";
+	int fd = kvm_msi_open(&why);
+	if (fd >= 0) {
+		st->kvm_vm_fd = fd;
+		st->syscall = LPISTRESS_SYSCALL_KVM;
+		return 0;
+	}
+	if (st->syscall == LPISTRESS_SYSCALL_KVM) {
+		fprintf(stderr, "lpibench: --inject-syscall=kvm: %s: %s\n", why, strerror(-fd));
+		return -1;
+	}
+	st->syscall = LPISTRESS_SYSCALL_PIPE;
+	return 0;
 }
 
 const struct wl_refused_opt lpistress_refuses[] = {
@@ -100,8 +135,9 @@ const struct wl_refused_opt lpistress_refuses[] = {
 };
 
 const char *const lpistress_selftest_choices[] = {"fixed", "2024", NULL};
-const char *const lpistress_syscall_choices[] = {"pipe", "none", NULL};
+const char *const lpistress_syscall_choices[] = {"auto", "kvm", "pipe", "none", NULL};
 const char *const lpistress_guest_spin_choices[] = {"auto", "spin", "yield", NULL};
+const char *const lpistress_ipi_choices[] = {"poll", "signal", NULL};
 
 const char *lpistress_cache_choice(unsigned i)
 {
@@ -201,6 +237,7 @@ static void lpistress_free_state(struct lpistress_state *st)
 		lb_free(LB_MEM_OTHER, in->samples, LPISTRESS_SAMPLES * sizeof(*in->samples));
 	}
 	pthread_mutex_destroy(&st->sum_lock);
+	kvm_msi_close(st->kvm_vm_fd);
 	its_vm_destroy(st->vm);
 	lb_free(LB_MEM_OTHER, st->inj_raw, st->inj_bytes);
 	lb_free(LB_MEM_OTHER, st, sizeof(*st));
@@ -225,6 +262,11 @@ int lpistress_setup(struct wl_ctx *ctx, unsigned extra_threads)
 					 .nr_its = (unsigned)o->nr_its,
 					 .mapc_to_vcpu0 = o->selftest_2024};
 	pthread_mutex_init(&st->sum_lock, NULL);
+	if (lpistress_open_syscall(st)) {
+		pthread_mutex_destroy(&st->sum_lock);
+		lb_free(LB_MEM_OTHER, st, sizeof(*st));
+		return -1;
+	}
 	st->min_duration_s =
 	    ctx->plan->duration_given ? ctx->plan->duration_s : LPISTRESS_DEFAULT_S;
 	st->nr_inj = (unsigned)o->devices;
@@ -239,7 +281,8 @@ int lpistress_setup(struct wl_ctx *ctx, unsigned extra_threads)
 				.nr_its = st->layout.nr_its,
 				.nr_lrs = (unsigned)o->lrs,
 				.no_guest_acks = o->selftest_2024,
-				.movall_all = o->movall_all};
+				.movall_all = o->movall_all,
+				.ipi_signal = o->ipi == 1};
 	int rc = st->inj_raw ? its_vm_create(&vc, &st->vm) : -ENOMEM;
 	if (st->inj_raw) {
 		/* Aligned below; mark every pipe absent first for the free path. */
@@ -255,7 +298,7 @@ int lpistress_setup(struct wl_ctx *ctx, unsigned extra_threads)
 		if (!st->inj[d].samples)
 			rc = -ENOMEM;
 	}
-	for (unsigned d = 0; !rc && o->syscall == LPISTRESS_SYSCALL_PIPE && d < st->nr_inj; d++) {
+	for (unsigned d = 0; !rc && st->syscall == LPISTRESS_SYSCALL_PIPE && d < st->nr_inj; d++) {
 		struct lpistress_injector *in = &st->inj[d];
 		in->drain = lb_zalloc(LB_MEM_OTHER, LPISTRESS_PIPE_DRAIN);
 		if (!in->drain)
@@ -282,8 +325,8 @@ int lpistress_setup(struct wl_ctx *ctx, unsigned extra_threads)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	st->cpus = cpus > 0 ? (unsigned)cpus : 1;
 	st->oversubscribed = threads > st->cpus;
-	wl_note(ctx, "inject_syscall", lpistress_syscall_desc());
-	wl_note(ctx, "kick", LPISTRESS_KICK_DESC);
+	wl_note(ctx, "inject_syscall", lpistress_syscall_desc(st->syscall));
+	wl_note(ctx, "kick", lpistress_kick_desc());
 	/* The cost of one clock read, taken off the sampled stage times. */
 	enum { CLOCK_READS = 2000 };
 	uint64_t c0 = its_clock_ns();
@@ -379,9 +422,15 @@ static void lpistress_spin_ns(uint64_t ns)
 		lb_cpu_relax();
 }
 
-/* The KVM_SIGNAL_MSI stand-in: one write(2) copying the 32-byte message. */
-static void lpistress_syscall(struct lpistress_injector *in, uint32_t event)
+/* The injection call (see the fidelity notes at the top). */
+static void lpistress_syscall(const struct lpistress_state *st, struct lpistress_injector *in,
+			      uint32_t event)
 {
+	if (st->syscall == LPISTRESS_SYSCALL_KVM) {
+		in->syscall_errors +=
+		    kvm_msi_signal(st->kvm_vm_fd, in->its->doorbell, event, in->devid) != 0;
+		return;
+	}
 	struct lpistress_msi msi = {.address_lo = (uint32_t)in->its->doorbell,
 				    .address_hi = (uint32_t)(in->its->doorbell >> 32),
 				    .data = event,
@@ -412,8 +461,8 @@ int lpistress_inject_op(struct wl_ctx *ctx, struct wl_worker *w)
 	 * breakdown); the others pay nothing for it. */
 	bool smp = (in->injections & 255) == 0;
 	uint64_t ts = smp ? lpistress_now_ns() : 0;
-	if (in->pipe_fd[1] >= 0)
-		lpistress_syscall(in, in->next_event);
+	if (st->syscall != LPISTRESS_SYSCALL_NONE)
+		lpistress_syscall(st, in, in->next_event);
 	if (smp) {
 		in->syscall_ns += lpistress_now_ns() - ts;
 		if (in->nr_samples < LPISTRESS_SAMPLES)
@@ -496,7 +545,7 @@ struct lpistress_totals {
 	struct cache_stats cache;
 	uint64_t cmds[ITS_CMD_NR], cmd_errors;
 	uint64_t first_ns, last_ns; /* earliest first injection, latest completion */
-	uint64_t passes, drains, inj_cpu_ns, syscall_ns, exit_ns, flush_ns;
+	uint64_t passes, drains, syscall_errors, inj_cpu_ns, syscall_ns, exit_ns, flush_ns;
 	uint64_t exits, kick_exits, tick_exits, aborted, acks, delivered, sorts;
 	bool all_done;
 };
@@ -517,6 +566,7 @@ static void lpistress_sum(struct lpistress_state *st, struct lpistress_totals *t
 		t->inj_cpu_ns += in->cpu_ns;
 		t->syscall_ns += in->syscall_ns;
 		t->drains += in->drains;
+		t->syscall_errors += in->syscall_errors;
 		if (in->first_ns && (!t->first_ns || in->first_ns < t->first_ns))
 			t->first_ns = in->first_ns;
 		if (in->done_ns > t->last_ns)
@@ -571,6 +621,13 @@ int lpistress_verify(struct wl_ctx *ctx, char *msg, size_t len)
 				 st->inj[d].injections, want);
 			return -1;
 		}
+	}
+	if (t.syscall_errors) {
+		snprintf(msg, len,
+			 "%" PRIu64
+			 " KVM_SIGNAL_MSI calls were not refused as the host's probe was",
+			 t.syscall_errors);
+		return -1;
 	}
 	if (t.hits + t.misses != t.injections) {
 		snprintf(msg, len,
@@ -741,6 +798,7 @@ void lpistress_report(struct wl_ctx *ctx, struct wl_report *rep)
 		json_u64(js, "ipis", st->inj_its.ipis + st->vcpu_its.ipis);
 		json_u64(js, "doorbell_lookups", st->inj_its.doorbell_lookups);
 		json_u64(js, "pipe_drains", t.drains);
+		json_u64(js, "syscall_errors", t.syscall_errors);
 		json_obj_end(js);
 		/* Cross-check of the driver's clock: first injection to the last
 		 * injector's completion, as the injectors saw it. */

@@ -40,7 +40,12 @@ struct lpistress_kernel {
 };
 extern const struct lpistress_kernel lpistress_kernels[];
 
-enum lpistress_syscall { LPISTRESS_SYSCALL_PIPE, LPISTRESS_SYSCALL_NONE };
+enum lpistress_syscall {
+	LPISTRESS_SYSCALL_AUTO, /* kvm where the host has it, else pipe */
+	LPISTRESS_SYSCALL_KVM,
+	LPISTRESS_SYSCALL_PIPE,
+	LPISTRESS_SYSCALL_NONE
+};
 enum lpistress_guest_spin { LPISTRESS_SPIN_AUTO, LPISTRESS_SPIN_SPIN, LPISTRESS_SPIN_YIELD };
 
 struct lpistress_opts {
@@ -49,6 +54,7 @@ struct lpistress_opts {
 	bool movall_all;    /* its-churn --movall=v6.10-bug */
 	int syscall;	    /* --inject-syscall: enum lpistress_syscall */
 	int guest_spin;	    /* --guest-spin: enum lpistress_guest_spin */
+	int ipi;	    /* --ipi: 0 poll, 1 signal */
 	const char *cache;  /* --cache, or NULL: per --kernel, else xa */
 	const char *kernel; /* --kernel (a name in lpistress_kernels), or NULL */
 };
@@ -63,6 +69,7 @@ const char *lpistress_kernel_choice(unsigned i);
 extern const char *const lpistress_selftest_choices[];
 extern const char *const lpistress_syscall_choices[];
 extern const char *const lpistress_guest_spin_choices[];
+extern const char *const lpistress_ipi_choices[];
 /* Threads set-up will ask for (d + v + extra): --lock=auto decides from it. */
 unsigned lpistress_planned_threads(void);
 
@@ -97,7 +104,8 @@ extern const struct wl_refused_opt lpistress_refuses[];
 	 .help = "extra busy-wait per injection on top of the syscall (e.g. 1us)"},               \
 	{.name = "inject-syscall", .type = OPT_ENUM, .dest = &lpistress_opt.syscall,               \
 	 .choices = lpistress_syscall_choices, .json = "inject_syscall",                           \
-	 .help = "the KVM_SIGNAL_MSI stand-in: pipe writes 32 bytes (struct kvm_msi) to a pipe"},  \
+	 .help = "the injection call: kvm = the host's KVM_SIGNAL_MSI ioctl on a shared VM fd; "  \
+	 "pipe = a 32-byte write(2); auto = kvm where /dev/kvm allows, else pipe"},                \
 	{.name = "lrs", .type = OPT_U64, .dest = &lpistress_opt.lrs, .min = 1,                     \
 	 .max = ITS_MAX_LRS, .json = "lrs", .help = "list registers per vCPU (4 on Neoverse)"},    \
 	{.name = "selftest", .type = OPT_ENUM, .dest = &lpistress_opt.selftest_2024,               \
@@ -106,7 +114,11 @@ extern const struct wl_refused_opt lpistress_refuses[];
 	 "fixed: round-robin targets, the guest acks"},                                            \
 	{.name = "guest-spin", .type = OPT_ENUM, .dest = &lpistress_opt.guest_spin,                \
 	 .choices = lpistress_guest_spin_choices, .json = "guest_spin",                            \
-	 .help = "a vCPU in guest mode spins, or yields its CPU (auto: yield when oversubscribed)"}
+	 .help = "a vCPU in guest mode spins, or yields its CPU (auto: yield when oversubscribed)"}, \
+	{.name = "ipi", .type = OPT_ENUM, .dest = &lpistress_opt.ipi,                              \
+	 .choices = lpistress_ipi_choices, .json = "ipi",                                          \
+	 .help = "a kick's IPI: poll = the guest polls the mode word the kicker writes; "         \
+	 "signal = a real SIGUSR2 (the sender pays a syscall)"}
 /* clang-format on */
 
 #define LPISTRESS_SAMPLES 4096
@@ -116,10 +128,11 @@ struct lpistress_injector {
 	uint32_t devid;
 	uint32_t next_event;
 	uint64_t iter, injections, passes;
-	int pipe_fd[2];	     /* the syscall's sink; -1: none */
-	char *drain;	     /* read buffer for draining the pipe */
-	uint64_t drains;     /* reads that emptied the pipe */
-	uint64_t syscall_ns; /* time in the syscall, sampled injections */
+	int pipe_fd[2];		 /* the syscall's sink; -1: none */
+	char *drain;		 /* read buffer for draining the pipe */
+	uint64_t drains;	 /* reads that emptied the pipe */
+	uint64_t syscall_errors; /* KVM_SIGNAL_MSI calls the host did not refuse as expected */
+	uint64_t syscall_ns;	 /* time in the syscall, sampled injections */
 	/* The first LPISTRESS_SAMPLES sampled injections: ns per stage
 	 * (ITS_ST_*), then the syscall's; medians in the report. */
 	uint32_t (*samples)[ITS_ST_NR + 1];
@@ -141,6 +154,8 @@ struct lpistress_state {
 	unsigned cpus;
 	bool oversubscribed;
 	bool guest_yield;
+	int syscall;	 /* the resolved --inject-syscall (never AUTO) */
+	int kvm_vm_fd;	 /* LPISTRESS_SYSCALL_KVM: the VM every injector signals; else -1 */
 	double clock_ns; /* one its_clock_ns() read, measured at set-up */
 	double min_duration_s;
 	atomic_bool stop; /* every injector done: guests leave guest mode */
