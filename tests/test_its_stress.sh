@@ -10,7 +10,10 @@
 #  - the vCPUs exited and took list registers; --selftest=fixed acked what
 #    it was given, --selftest=2024 acked nothing;
 #  - lock acquisitions per class: lpi_list_lock only in v6.8, none of it in
-#    v6.10.
+#    v6.10;
+#  - both ways of making the IPI (the polled mode word, a real signal) and
+#    of making the injection call (the host's KVM ioctl or a pipe write, as
+#    --inject-syscall=auto chose) work: every injection made its call.
 # Runs in every build (TSan, ASan, qemu-aarch64 through LB_EMULATOR).
 # Usage: test_its_stress.sh BENCH_BINARY [SOURCE_DIR]
 set -u
@@ -22,8 +25,10 @@ fail=0
 for kernel in v6.8 v6.10; do
 	for mode in fixed 2024; do
 		out="$tmp/$kernel-$mode"
+		ways="--ipi=poll --inject-syscall=auto"
+		[ $kernel = v6.8 ] && ways="--ipi=signal --inject-syscall=pipe"
 		if ! ${LB_EMULATOR:+$LB_EMULATOR} "$bench" --workload=its-churn --kernel=$kernel \
-			--selftest=$mode -v2 -d2 -e8 -i50 --duration=0.3 --out="$out" -q \
+			--selftest=$mode -v2 -d2 -e8 -i50 --duration=0.3 $ways --out="$out" -q \
 			>"$tmp/stdout" 2>"$tmp/stderr"; then
 			echo "FAIL: its-churn --kernel=$kernel --selftest=$mode exited $?"
 			cat "$tmp/stderr"
@@ -56,6 +61,12 @@ if kernel == "v6.8":
 else:
     assert lc["lpi_list_lock"] == 0, lc
 assert d["status"] in ("ok", "too_short"), (d["status"], d["status_reason"])
+assert w["kicks"]["syscall_errors"] == 0, w["kicks"]
+model = d["manifest"]["model"]
+want = {"kvm": ("ioctl(KVM_SIGNAL_MSI)",), "pipe": ("write(2)",),
+        "auto": ("ioctl(KVM_SIGNAL_MSI)", "write(2)")}[d["params"]["inject_syscall"]]
+assert model["inject_syscall"].startswith(want), model
+assert ("SIGUSR2" in model["kick"]) == (d["params"]["ipi"] == "signal"), model
 PY
 			echo "FAIL: its-churn --kernel=$kernel --selftest=$mode: result checks"
 			fail=$((fail + 1))
