@@ -129,8 +129,7 @@ static void cb_start(void)
 	pthread_detach(t);
 }
 
-/* ---- --gp-latency: per-CPU callback queues ---- */
-#define GP_MAX_CPUS 256
+/* ---- --gp-latency: per-CPU callback queues, one per configured CPU ---- */
 struct gp_cpu {
 	pthread_mutex_t lock;
 	pthread_cond_t work, idle;
@@ -140,14 +139,17 @@ struct gp_cpu {
 	atomic_ulong ran;
 	unsigned cpu;
 };
-static struct gp_cpu gp_cpus[GP_MAX_CPUS];
+static struct gp_cpu *gp_cpus; /* gp_nr_cpus of them, never freed */
 static unsigned gp_nr_cpus;
 static pthread_once_t gp_once = PTHREAD_ONCE_INIT;
 
 static void gp_init(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_CONF);
-	gp_nr_cpus = n > 0 ? (n < GP_MAX_CPUS ? (unsigned)n : GP_MAX_CPUS) : 1;
+	gp_nr_cpus = n > 0 ? (unsigned)n : 1;
+	gp_cpus = calloc(gp_nr_cpus, sizeof(*gp_cpus));
+	if (!gp_cpus)
+		abort(); /* at the first deferred free: nothing to fall back on */
 	for (unsigned i = 0; i < gp_nr_cpus; i++) {
 		struct gp_cpu *c = &gp_cpus[i];
 		pthread_mutex_init(&c->lock, NULL);
