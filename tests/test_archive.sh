@@ -131,6 +131,14 @@ for a in "import --db=nosuch://x $tmp/r1" "import --db=sqlite:///$tmp/no/dir/a.s
 	[ $rc = 2 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && ok || bad "archive $a: exit $rc, $(cat "$tmp/err")"
 done
 
+# SQLAlchemy missing: one line naming the package, exit 2.
+python3 -c "import runpy, sys
+sys.modules['sqlalchemy'] = None  # as if not installed
+sys.argv = ['archive', 'query', 'hosts']
+runpy.run_path('$scripts/archive', run_name='__main__')" >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc = 2 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q python3-sqlalchemy "$tmp/err" && ok || bad "without sqlalchemy: exit $rc, $(cat "$tmp/err")"
+
 # ---- compare and report from the archive ------------------------------------------------------
 "$scripts/compare" --db="$db" --host=host-a --host=host-b >"$tmp/out" 2>"$tmp/err" && ok || bad "compare hosts: $(cat "$tmp/err")"
 grep -q "^A: host:host-a (.*topology\|^A: host:host-a (.*PU" "$tmp/out" && grep -Eq "getput +flat" "$tmp/out" && ok || bad "compare hosts: $(cat "$tmp/out")"
