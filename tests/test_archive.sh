@@ -169,6 +169,10 @@ grep -q "change point: between c0ffe3000000 and c0ffe4000000" "$tmp/out" && ok |
 [ "$(grep -c 'change point:' "$tmp/out")" = 1 ] && ok || bad "history: not one change point: $(cat "$tmp/out")"
 head -c 8 "$tmp/hout/history-getput-flat-t1.png" | grep -q PNG && ok || bad "history drew no PNG"
 
+"$scripts/report" "$tmp/r1" --no-plots --db="$db" --history=getput,flat,1 --out="$tmp/rep2/r.md" >/dev/null 2>"$tmp/err" && ok || bad "report --history: $(cat "$tmp/err")"
+grep -q "^## History: getput flat, 1 threads" "$tmp/rep2/r.md" && grep -q "change point: between c0ffe3000000" "$tmp/rep2/r.md" &&
+	[ -s "$tmp/rep2/plots/history-getput-flat-t1.png" ] && ok || bad "report --history: $(cat "$tmp/rep2/r.md")"
+
 # The detector itself: a step is found at its place; a flat noisy series
 # (with outliers) has none; several seeds, all deterministic.
 PYTHONPATH=$scripts python3 - <<'PY' && ok || bad "change-point detector"
