@@ -169,6 +169,28 @@ grep -q "change point: between c0ffe3000000 and c0ffe4000000" "$tmp/out" && ok |
 [ "$(grep -c 'change point:' "$tmp/out")" = 1 ] && ok || bad "history: not one change point: $(cat "$tmp/out")"
 head -c 8 "$tmp/hout/history-getput-flat-t1.png" | grep -q PNG && ok || bad "history drew no PNG"
 
+# --repo: commits in ancestry order, though their runs came newest first.
+git init -q "$tmp/repo"
+for i in 1 2 3; do git -C "$tmp/repo" -c user.name=t -c user.email=t@t commit -q --allow-empty -m "c$i"; done
+python3 - "$f" "$tmp/anc" $(git -C "$tmp/repo" rev-list --reverse HEAD) <<'PY'
+import json, os, sys, uuid
+d0 = json.load(open(sys.argv[1]))
+for i, c in enumerate(sys.argv[3:]):
+    os.makedirs(os.path.join(sys.argv[2], str(i)))
+    for r in range(3):
+        d = json.loads(json.dumps(d0))
+        d["run_id"] = str(uuid.uuid4())
+        d["manifest"]["git_commit"] = c[:12]
+        d["manifest"]["date"] = "2026-02-%02dT00:00:0%dZ" % (9 - i, r)  # newest commit ran first
+        json.dump(d, open(os.path.join(sys.argv[2], str(i), "r%d.json" % r), "w"))
+PY
+archive import --db="$db" --host=anc "$tmp"/anc/* >/dev/null 2>&1
+want=$(git -C "$tmp/repo" rev-list --reverse HEAD | cut -c1-12 | paste -sd' ')
+got=$("$scripts/history" --db="$db" --host=anc --workload=getput --backend=flat --threads=1 --text --repo="$tmp/repo" | awk 'NR > 1 && $1 ~ /^[0-9a-f]+$/ {print $1}' | paste -sd' ')
+[ "$got" = "$want" ] && ok || bad "history --repo order: $got, want $want"
+got=$("$scripts/history" --db="$db" --host=anc --workload=getput --backend=flat --threads=1 --text | awk 'NR > 1 && $1 ~ /^[0-9a-f]+$/ {print $1}' | paste -sd' ')
+[ "$got" = "$(echo "$want" | tr ' ' '\n' | tac | paste -sd' ')" ] && ok || bad "history first-run order: $got"
+
 "$scripts/report" "$tmp/r1" --no-plots --db="$db" --history=getput,flat,1 --out="$tmp/rep2/r.md" >/dev/null 2>"$tmp/err" && ok || bad "report --history: $(cat "$tmp/err")"
 grep -q "^## History: getput flat, 1 threads" "$tmp/rep2/r.md" && grep -q "change point: between c0ffe3000000" "$tmp/rep2/r.md" &&
 	[ -s "$tmp/rep2/plots/history-getput-flat-t1.png" ] && ok || bad "report --history: $(cat "$tmp/rep2/r.md")"
