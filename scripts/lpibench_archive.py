@@ -138,7 +138,8 @@ class Archive:
         try:
             u = sa.engine.make_url(self.url)
         except Exception as e:  # noqa: BLE001 (sqlalchemy's ArgumentError and friends)
-            raise ArchiveError("--db=%s: not a database URL (%s)" % (self.url, e))
+            raise ArchiveError("--db: not a database URL (%s)" % e)
+        self.url = repr(u)  # what is printed: the password, if any, as ***
         if u.get_backend_name() not in ("sqlite", "postgresql"):
             raise ArchiveError("--db=%s: only sqlite:///PATH and postgresql://... are "
                                "supported" % self.url)
