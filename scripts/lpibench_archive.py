@@ -199,9 +199,11 @@ class Archive:
     # ---- reading ---------------------------------------------------------------
 
     def select_runs(self, hosts=(), workload=None, backend=None, threads=None, commit=None,
-                    params=None, valid_only=False):
+                    params=None, valid_only=False, metric=None):
         """Rows of runs (dicts) matching the filters; params: {key: value}
-        that the run's params must have (compared as JSON)."""
+        that the run's params must have (compared as JSON). A metric of the
+        counters or latency tables (see parse_metric) is added to each row
+        under its name."""
         sa = self.sa
         r = self.runs
         q = sa.select(r)
@@ -217,8 +219,22 @@ class Archive:
             q = q.where(r.c.git_commit.like(commit + "%"))
         if valid_only:
             q = q.where(r.c.valid.is_(True))
+        extra = parse_metric(metric) if metric else None
         with self.engine.connect() as conn:
             rows = [dict(x._mapping) for x in conn.execute(q.order_by(r.c.run_date, r.c.run_id))]
+            if extra and extra[0] != "runs":
+                ids = q.with_only_columns(r.c.run_id).scalar_subquery()
+                if extra[0] == "counter":
+                    t = self.counters
+                    got = conn.execute(sa.select(t.c.run_id, t.c.value).where(
+                        t.c.name == extra[1], t.c.run_id.in_(ids)))
+                else:
+                    t = self.latency
+                    got = conn.execute(sa.select(t.c.run_id, t.c[extra[2]]).where(
+                        t.c.op == extra[1], t.c.run_id.in_(ids)))
+                values = {k: v for k, v in got}
+                for x in rows:
+                    x[metric] = values.get(x["run_id"])
         if params:
             rows = [x for x in rows if params_match(json.loads(x["params"] or "{}"), params)]
         return rows
@@ -377,8 +393,37 @@ def load_folder(archive, host, commit=None, label=None):
 
 # ---- summaries of runs ----------------------------------------------------------------
 
+RUN_METRICS = ("rate", "ops_per_sec", "ns_per_op")
+
+
+def parse_metric(metric):
+    """('runs', column) for rate, ops_per_sec, ns_per_op; ('counter', NAME)
+    for counter:NAME; ('latency', OP, column) for latency:OP:p50|p90|p99|
+    p99_9|max|mean. ArchiveError otherwise."""
+    if metric in RUN_METRICS:
+        return ("runs", metric)
+    parts = metric.split(":")
+    if len(parts) == 2 and parts[0] == "counter" and parts[1]:
+        return ("counter", parts[1])
+    if len(parts) == 3 and parts[0] == "latency" and parts[1] and \
+            parts[2] + "_ns" in LATENCY_KEYS:
+        return ("latency", parts[1], parts[2] + "_ns")
+    raise ArchiveError("--metric=%s: expected rate, ops_per_sec, ns_per_op, counter:NAME or "
+                       "latency:OP:p50|p90|p99|p99_9|max|mean" % metric)
+
+
+def metric_unit(metric, workload):
+    kind = parse_metric(metric)
+    if kind[0] == "latency":
+        return "ns"
+    if kind[0] == "counter":
+        return kind[1]
+    return {"rate": lr.rate_unit(workload), "ops_per_sec": "ops/s", "ns_per_op": "ns/op"}[metric]
+
+
 def metric_value(row, metric):
-    """A run row's value of a metric: rate (headline), ops_per_sec, ns_per_op."""
+    """A run row's value of a metric (select_runs(metric=...) adds those of
+    the counters and latency tables)."""
     v = row.get(metric)
     return float(v) if v is not None else None
 

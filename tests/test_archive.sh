@@ -118,6 +118,23 @@ for host, d in (("host-a", sys.argv[2]), ("host-b", sys.argv[3])):
     assert " %s " % lr.fmt_rate(lr.median(xs)) in line[0], (line, lr.median(xs))
     assert line[0].rstrip().endswith("3/3"), line
 PY
+# Metrics of the counters and latency tables: the medians of the files' own values.
+for m in counter:lock_acquisitions latency:op:p99; do
+	archive query across-hosts --db="$db" --host=host-b --backend=flat --metric=$m >"$tmp/out" 2>&1 || bad "--metric=$m: $(cat "$tmp/out")"
+	python3 - "$tmp/out" "$tmp/r2" "$m" "$scripts" <<'PY' && ok || bad "--metric=$m numbers: $(cat "$tmp/out")"
+import glob, json, sys
+sys.path.insert(0, sys.argv[4])
+import lpibench_results as lr
+kind = sys.argv[3].split(":")
+xs = []
+for f in glob.glob(sys.argv[2] + "/*.json"):
+    d = json.load(open(f))
+    xs.append(d["counters"][kind[1]] if kind[0] == "counter" else d["latency"]["ops"][kind[1]][kind[2] + "_ns"])
+line = [l for l in open(sys.argv[1]).read().splitlines() if " host-b " in l]
+assert len(line) == 1 and (" %.4g " % lr.median(xs)) in line[0], (line, lr.median(xs))
+PY
+done
+archive query across-hosts --db="$db" --metric=latency:op >/dev/null 2>&1; [ $? = 2 ] && ok || bad "a bad --metric is not exit 2"
 archive query across-commits --db="$db" --host=host-a --backend=list >"$tmp/out" 2>&1 && ok || bad "across-commits"
 grep -q "7/7" "$tmp/out" && ok || bad "across-commits: $(cat "$tmp/out")"
 archive query across-commits --db="$db" >/dev/null 2>"$tmp/err"; [ $? = 2 ] && ok || bad "across-commits without a host"
