@@ -23,8 +23,9 @@ import os
 import platform
 import re
 import sys
+import uuid
 
-SCHEMA = 2
+SCHEMA = 3  # bench/result.h: 3 added run_id
 WORKLOAD = "vgic_lpi_stress"
 BACKEND = "kvm"
 RATE_RE = re.compile(r"^\s*Rate:\s+([0-9]+(?:\.[0-9]+)?)\s+LPIs/sec\s*$")
@@ -79,6 +80,7 @@ def make_result(rate, run, vcpus, devices, events, iterations, manifest):
     total = devices * events * iterations
     return {
         "schema": SCHEMA,
+        "run_id": str(uuid.uuid4()),  # the run's identity in the archive
         "backend": BACKEND,
         "workload": WORKLOAD,
         "threads": vcpus + devices,
