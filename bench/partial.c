@@ -19,7 +19,7 @@ static volatile sig_atomic_t armed;
 static size_t body_len;
 
 void partial_arm(const char *dir, const char *backend, const char *workload, unsigned threads,
-		 unsigned run)
+		 unsigned run, const char *run_id)
 {
 	char stamp[32];
 	time_t now = time(NULL);
@@ -28,11 +28,12 @@ void partial_arm(const char *dir, const char *backend, const char *workload, uns
 	int n = snprintf(path, sizeof(path), "%s/%s-%s-%s-t%u-r%u-%d-partial.json", dir, stamp,
 			 backend, workload, threads, run, (int)getpid());
 	int m = snprintf(body, sizeof(body),
-			 "{\n  \"schema\": %d,\n  \"backend\": \"%s\",\n  \"workload\": \"%s\",\n"
+			 "{\n  \"schema\": %d,\n  \"run_id\": \"%s\",\n  \"backend\": \"%s\",\n"
+			 "  \"workload\": \"%s\",\n"
 			 "  \"threads\": %u,\n  \"run\": %u,\n  \"status\": \"interrupted\",\n"
 			 "  \"status_reason\": \"a second SIGINT or SIGTERM: bench exited at "
 			 "once, nothing of the run was measured\",\n  \"interrupted\": true\n}\n",
-			 RESULT_SCHEMA, backend, workload, threads, run);
+			 RESULT_SCHEMA, run_id, backend, workload, threads, run);
 	if (n < 0 || n >= (int)sizeof(path) || m < 0 || m >= (int)sizeof(body))
 		return;
 	body_len = (size_t)m;

@@ -13,9 +13,10 @@
 #ifndef LB_PARTIAL_H
 #define LB_PARTIAL_H
 
-/* Composes the stub for one run (status "interrupted"). */
+/* Composes the stub for one run (status "interrupted"), with the run's id
+ * (run_id.h) so that it keeps the identity its full result would have had. */
 void partial_arm(const char *dir, const char *backend, const char *workload, unsigned threads,
-		 unsigned run);
+		 unsigned run, const char *run_id);
 /* The run's own result is written (or the run never started). */
 void partial_disarm(void);
 /* Writes the stub if armed, then _exit(code). Async-signal-safe. */

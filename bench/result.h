@@ -10,8 +10,9 @@
 
 #include <stddef.h>
 
-/* 2: status and status_reason (bench/result_status.h) in runs and CSV. */
-#define RESULT_SCHEMA 2
+/* 2: status and status_reason (bench/result_status.h) in runs and CSV.
+ * 3: run_id, a UUID per run (bench/run_id.h), in the run's JSON. */
+#define RESULT_SCHEMA 3
 
 /* The CSV's columns, in order (also the header line). */
 extern const char *const result_csv_columns[];

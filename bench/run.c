@@ -353,6 +353,9 @@ static enum run_status run_prepare(struct bench_run *r, const struct store_ops *
 	r->ctx.nr_timed = threads;
 	r->ctx.seed = plan->seed + run_index;
 	r->res.run_index = run_index; /* for the partial stub before collect */
+	if (run_id_new(r->res.run_id))
+		fprintf(stderr,
+			"lpibench: no random bytes for the run's id: written without one\n");
 	r->ctx.ops_per_thread = plan->ops ? (plan->ops + threads - 1) / threads : 0;
 	r->sampling = measure_cfg.sample_auto || measure_cfg.sample_every;
 	r->sample_scale = measure_cfg.sample_auto;
@@ -437,7 +440,7 @@ static enum run_status run_start(struct bench_run *r)
 	faults_run_begin(r->ctx.seed);
 	inject_run_begin();
 	partial_arm(bench_cfg.out_dir, r->ctx.store_ops->name, r->wl->name, threads,
-		    r->res.run_index);
+		    r->res.run_index, r->res.run_id);
 
 	for (unsigned i = 0; i < threads; i++) {
 		struct bench_worker *bw = &r->workers[i];

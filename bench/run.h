@@ -18,6 +18,7 @@
 #include "perf.h"
 #include "../util/sampling.h"
 #include "result_status.h"
+#include "run_id.h"
 #include "timeline.h"
 
 struct run_result {
@@ -25,7 +26,8 @@ struct run_result {
 	const char *workload;
 	unsigned threads; /* workers started */
 	unsigned nr_timed;
-	unsigned run_index; /* 1-based */
+	unsigned run_index;	 /* 1-based */
+	char run_id[RUN_ID_LEN]; /* the run's UUID (run_id.h) */
 	double elapsed_s;
 	uint64_t total_ops; /* timed workers' ops in the measured window */
 	double ops_per_sec;

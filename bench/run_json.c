@@ -53,6 +53,7 @@ static void write_json_head(struct json *js, const struct bench_run *r)
 	const struct run_result *res = &r->res;
 	json_obj_begin(js, NULL);
 	json_u64(js, "schema", RESULT_SCHEMA);
+	json_str(js, "run_id", res->run_id);
 	json_str(js, "backend", res->backend);
 	json_str(js, "workload", res->workload);
 	json_u64(js, "threads", res->threads);

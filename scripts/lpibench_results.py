@@ -27,7 +27,7 @@ import re
 import sys
 
 # The result schema this code was written against (bench/result.h).
-SCHEMA_KNOWN = 2
+SCHEMA_KNOWN = 3
 
 # Files of a result folder that are not runs: the sweep's host manifest,
 # and bench's per-configuration summaries of repeated runs (a subfolder).
@@ -190,7 +190,7 @@ STATUSES = ("ok", "interrupted", "stalled", "failed_verification", "incomplete_w
 
 
 def run_status(data):
-    """(status, reason) of a run. Schema 2 writes them; for schema 1 files
+    """(status, reason) of a run. Schema 2 and later write them; for schema 1 files
     they are derived from the flags those had."""
     st = data.get("status")
     if isinstance(st, str):

@@ -67,7 +67,8 @@ d = sys.argv[1]
 got = {}
 for f in glob.glob(os.path.join(d, "*.json")):
     j = json.load(open(f))
-    assert j["schema"] == 2, f
+    assert j["schema"] == 3, f
+    assert len(j["run_id"]) == 36 and j["run_id"][14] == "4", f
     assert isinstance(j["status_reason"], str), f
     got.setdefault(j["status"], []).append(os.path.basename(f))
     if j["status"] == "ok":
