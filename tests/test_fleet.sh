@@ -17,6 +17,11 @@ src=$2
 fleet=$src/scripts/fleet
 
 [ -n "${LB_EMULATOR:-}" ] && { echo "SKIP: cross build"; exit 77; }
+# Shell and ssh around a normal bench: the sanitizer builds add nothing here.
+if ! "$bench" --version 2>/dev/null | grep -q "^sanitizer: none"; then
+	echo "SKIP: a sanitizer build (the normal build runs this test)"
+	exit 77
+fi
 for t in /usr/sbin/sshd parallel rsync python3; do
 	command -v "$t" >/dev/null || {
 		echo "SKIP: $t is not installed (scripts/packages.txt, packages-test.txt; scripts/test installs them)"
