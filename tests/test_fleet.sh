@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # scripts/fleet against two ssh "hosts" that are sshd instances started here
 # on 127.0.0.1 (own host keys, own authorized key, traffic on loopback) and
-# a third that is unreachable (a closed port). The real path runs on host
+# a third that is unreachable (a closed port), a fourth that fails. The real path runs on host
 # alpha: the commit shipped as a bundle, set up and built there by sweep,
 # swept; beta uses the bench under test (bench=, built from the same commit)
 # to keep the test short. The fleet run is SIGKILLed once beta is done and
@@ -98,6 +98,8 @@ alpha  $me@127.0.0.1  -p $pa $sshopts
 beta   $me@127.0.0.1  $prebuilt -p $pb $sshopts   # the same machine, another "host"
 
 gamma  $me@127.0.0.1  -p $pc $sshopts
+# reachable, but fails: its bench is not built from the shipped commit
+delta  $me@127.0.0.1  bench=/bin/true -p $pa $sshopts -o Compression=no
 EOF
 cat >"$tmp/sweep.txt" <<EOF
 # tiny: two points, two runs each
@@ -163,14 +165,16 @@ fi
 
 "$fleet" "${args[@]}" >"$tmp/run2.out" 2>"$tmp/run2.err"
 rc=$?
-[ $rc -eq 1 ] && ok || bad "the resumed run exited $rc, expected 1 (gamma is unreachable)"
+[ $rc -eq 1 ] && ok || bad "the resumed run exited $rc, expected 1 (gamma, delta)"
 grep -Eq '^alpha +ok$' "$tmp/run2.out" && grep -Eq '^beta +ok$' "$tmp/run2.out" &&
-	grep -Eq '^gamma +unreachable: ssh: .*refused' "$tmp/run2.out" && ok ||
+	grep -Eq '^gamma +unreachable: ssh: .*refused' "$tmp/run2.out" &&
+	grep -Eq "^delta +failed: bench=/bin/true is built from git '', not $commit" "$tmp/run2.out" && ok ||
 	{ bad "the resumed run's report"; cat "$tmp/run2.out" "$tmp/run2.err"; tail -5 "$out"/.fleet/logs/1/alpha/stderr; }
 [ "$(awk -F'\t' '$2 == "beta"' "$joblog" | wc -l)" -eq 1 ] && ok || bad "beta was run again: $(cat "$joblog")"
 (cd "$out/beta" && stat -c '%n %Y %s' *) | cmp -s - "$tmp/beta-before" && ok ||
 	bad "beta's fetched results changed on the rerun"
-[ "$(awk -F'\t' '$2 == "gamma"' "$joblog" | wc -l)" -ge 2 ] && ok || bad "gamma was not retried"
+[ "$(awk -F'\t' '$2 == "gamma" || $2 == "delta"' "$joblog" | wc -l)" -ge 4 ] && ok ||
+	bad "gamma and delta were not retried: $(cat "$joblog")"
 
 # Both hosts: every run, complete, of the shipped commit.
 python3 - "$out" "$commit" <<'PY' && ok || bad "the fetched results"
@@ -212,7 +216,7 @@ if [ -x "$src/scripts/archive" ]; then
 	archive_counts | cmp -s - "$tmp/archived" && ok || bad "importing again changed the archive"
 fi
 # The fleet's ssh never left loopback: every host block names 127.0.0.1.
-[ "$(grep -c '^  HostName 127.0.0.1$' "$out/.fleet/ssh_config")" -eq 3 ] && ok || bad "ssh_config"
+[ "$(grep -c '^  HostName 127.0.0.1$' "$out/.fleet/ssh_config")" -eq 4 ] && ok || bad "ssh_config"
 
 echo "test_fleet: $pass passed, $fail failed"
 [ $fail -eq 0 ]
