@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # scripts/fleet against two ssh "hosts" that are sshd instances started here
-# on 127.0.0.1 (own host keys, own authorized key, traffic on loopback) and
-# a third that is unreachable (a closed port), a fourth that fails. The real path runs on host
-# alpha: the commit shipped as a bundle, set up and built there by sweep,
-# swept; beta uses the bench under test (bench=, built from the same commit)
-# to keep the test short. The fleet run is SIGKILLed once beta is done and
-# alpha is still building; the rerun loses nothing, does not run beta
-# again, completes alpha, reports gamma unreachable; both hosts' runs carry
-# the shipped commit and are in the archive under their fleet names, once.
+# on 127.0.0.1 (own host keys, own authorized key, traffic on loopback), a
+# third that is unreachable (a closed port) and a fourth that fails (its
+# bench is from another commit). The real path runs on host alpha: the
+# commit shipped as a bundle, set up and built there by sweep, swept; beta
+# uses the bench under test (bench=, built from the same commit) to keep the
+# test short. The fleet run is SIGKILLed once beta is done and alpha is
+# still building; the rerun loses nothing, does not run beta again,
+# completes alpha, reports gamma unreachable and delta failed with why, and
+# retries both; both hosts' runs carry the shipped commit and are in the
+# archive under their fleet names, once, also after a third run.
 # Bad input: one line, exit 2, nothing written.
 # Usage: test_fleet.sh BENCH_BINARY SOURCE_DIR
 set -u
