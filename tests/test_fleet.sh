@@ -178,6 +178,14 @@ grep -Eq '^alpha +ok$' "$tmp/run2.out" && grep -Eq '^beta +ok$' "$tmp/run2.out" 
 [ "$(awk -F'\t' '$2 == "gamma" || $2 == "delta"' "$joblog" | wc -l)" -ge 4 ] && ok ||
 	bad "gamma and delta were not retried: $(cat "$joblog")"
 
+# On the hosts: alpha checked the commit out and built it; beta did not build.
+rdir=$tmp/remote/$(cat "$out/.fleet/id")
+[ "$(git -C "$rdir/alpha/src" rev-parse HEAD 2>/dev/null)" = "$(git -C "$src" rev-parse HEAD)" ] &&
+	[ -x "$rdir/alpha/src/build/bench" ] && ok || bad "alpha has no checkout of HEAD built in $rdir"
+if [ -n "$prebuilt" ]; then
+	[ -d "$rdir/beta/src/.git" ] && [ ! -e "$rdir/beta/src/build" ] && ok || bad "beta built or has no checkout"
+fi
+
 # Both hosts: every run, complete, of the shipped commit.
 python3 - "$out" "$commit" <<'PY' && ok || bad "the fetched results"
 import glob, json, sys
