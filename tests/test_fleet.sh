@@ -213,6 +213,10 @@ if [ -x "$src/scripts/archive" ]; then
 	archive_counts >"$tmp/archived" 2>&1
 	printf 'alpha %s 4\nbeta %s 4\n' "$commit" "$commit" | cmp -s - "$tmp/archived" && ok ||
 		bad "the archive holds: $(cat "$tmp/archived")"
+	# ... though both "hosts" are this machine, by the manifests' host name.
+	python3 -c 'import sqlite3, sys; db = sqlite3.connect(sys.argv[1])
+assert db.execute("SELECT count(DISTINCT manifest_host) FROM runs").fetchone()[0] == 1' \
+		"$tmp/archive.sqlite" && ok || bad "the runs do not share one manifest host name"
 else
 	echo "note: no scripts/archive in this tree: the import is not tested"
 fi
