@@ -229,6 +229,11 @@ fi
 if [ -x "$src/scripts/archive" ]; then
 	archive_counts | cmp -s - "$tmp/archived" && ok || bad "importing again changed the archive"
 fi
+# One folder, one fleet run: another sweep into it is refused.
+sed 's/^runs=2/runs=3/' "$tmp/sweep.txt" >"$tmp/sweep3.txt"
+"$fleet" --out="$out" "$tmp/hosts" "$tmp/sweep3.txt" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "another sweep" "$tmp/err" && ok || bad "another sweep into $out: $(cat "$tmp/err")"
+
 # The fleet's ssh never left loopback: every host block names 127.0.0.1.
 [ "$(grep -c '^  HostName 127.0.0.1$' "$out/.fleet/ssh_config")" -eq 4 ] && ok || bad "ssh_config"
 
