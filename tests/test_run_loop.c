@@ -80,6 +80,41 @@ static void test_batch(void)
 	CHECK(s.h[SAMP_OP_OP].count == 0 && s.left[SAMP_OP_OP] == left);
 }
 
+/* A workload's per-mode instances: the timed one while the worker's
+ * sampler is armed, the untimed one while it is not, the workload's op
+ * where setup gave none. */
+static int op_timed(struct wl_ctx *ctx, struct wl_worker *w)
+{
+	(void)ctx, (void)w;
+	return 10;
+}
+
+static int op_untimed(struct wl_ctx *ctx, struct wl_worker *w)
+{
+	(void)ctx, (void)w;
+	return 20;
+}
+
+static void test_pick_op(void)
+{
+	static struct samp_thread s;
+	struct wl_ctx ctx = {0};
+	samp_self = NULL;
+	CHECK(run_pick_op(&wl_count, &ctx) == wl_count.op);
+	samp_self = &s;
+	CHECK(run_pick_op(&wl_count, &ctx) == wl_count.op);
+	ctx.op_timed = op_timed;
+	ctx.op_untimed = op_untimed;
+	CHECK(run_pick_op(&wl_count, &ctx) == op_timed);
+	samp_self = NULL;
+	CHECK(run_pick_op(&wl_count, &ctx) == op_untimed);
+	/* Only one given: the other mode falls back to the workload's op. */
+	ctx.op_timed = NULL;
+	samp_self = &s;
+	CHECK(run_pick_op(&wl_count, &ctx) == wl_count.op);
+	samp_self = NULL;
+}
+
 /* ---- the bare loop ---- */
 __attribute__((noinline)) static int op_empty(struct wl_ctx *ctx, struct wl_worker *w)
 {
@@ -161,6 +196,7 @@ int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 0.02 * check_scale();
 	test_batch();
+	test_pick_op();
 	time_bare(secs > 0 ? secs : 0.02);
 	return check_exit("run_loop");
 }
