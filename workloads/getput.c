@@ -396,14 +396,34 @@ static int getput_op(struct wl_ctx *ctx, struct wl_worker *w)
 	return WL_CONTINUE;
 }
 
+/* The timed instance's timed get and put: out of line, so that its other
+ * ops pay the countdowns alone and save no more registers than the
+ * untimed instance. */
+static __attribute__((noinline)) struct lb_irq *getput_get_timed(struct getput_state *st,
+								 uint32_t intid)
+{
+	uint64_t t0 = clk_now();
+	struct lb_irq *irq = st->get(st->store, intid);
+	samp_record(samp_self, SAMP_OP_GET, t0, clk_now());
+	return irq;
+}
+
+static __attribute__((noinline)) void getput_put_timed(struct getput_state *st, struct lb_irq *irq)
+{
+	uint64_t t0 = clk_now();
+	st->put(st->store, irq);
+	samp_record(samp_self, SAMP_OP_PUT, t0, clk_now());
+}
+
 /*
  * The common configuration (uniform, no churn, --get=ref), compiled once
  * per mode so that its ops test none: timed (the worker's sampler is
- * armed: time the get and the put) and dense (INTID = 8192 + slot,
- * computed rather than loaded from the slot table; else --sparse). Setup
- * hands the driver the instance for its run (wl_ctx.op_timed, op_untimed).
- * What is left per op is the design's: the pick, the store's get through
- * its ops, the update under the irq lock, the store's put.
+ * armed: the get's and the put's countdowns, samp_due) and dense (INTID =
+ * 8192 + slot, computed rather than loaded from the slot table; else
+ * --sparse). Setup hands the driver the instance for its run
+ * (wl_ctx.op_timed, op_untimed). What is left per op is the design's: the
+ * pick, the store's get through its ops, the update under the irq lock,
+ * the store's put.
  */
 static inline __attribute__((always_inline)) int
 getput_plain(struct wl_ctx *ctx, struct wl_worker *w, const bool timed, const bool dense)
@@ -412,8 +432,8 @@ getput_plain(struct wl_ctx *ctx, struct wl_worker *w, const bool timed, const bo
 	uint32_t slot = wl_rand_below(w, st->nr);
 	uint32_t intid = dense ? LB_INTID_BASE + slot : st->intid[slot];
 	struct lb_irq *irq;
-	if (timed)
-		SAMP_TIMED_BY(samp_self, SAMP_OP_GET, irq = st->get(st->store, intid));
+	if (timed && lb_unlikely(samp_due(samp_self, SAMP_OP_GET)))
+		irq = getput_get_timed(st, intid);
 	else
 		irq = st->get(st->store, intid);
 	if (lb_unlikely(!irq)) {
@@ -422,8 +442,8 @@ getput_plain(struct wl_ctx *ctx, struct wl_worker *w, const bool timed, const bo
 	}
 	w->get_ok++;
 	getput_update(irq);
-	if (timed)
-		SAMP_TIMED_BY(samp_self, SAMP_OP_PUT, st->put(st->store, irq));
+	if (timed && lb_unlikely(samp_due(samp_self, SAMP_OP_PUT)))
+		getput_put_timed(st, irq);
 	else
 		st->put(st->store, irq);
 	return WL_CONTINUE;
