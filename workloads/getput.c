@@ -25,8 +25,9 @@
  * store reclaim irqs with hazard pointers.
  *
  * Latency: the store get and put of an op are timed as op types "get" and
- * "put" (SAMP_TIMED, util/sampling.h); a churn op's unmap and remap are
- * not. Counters: its own code takes only the irq's lock (lock counters);
+ * "put" (util/sampling.h: SAMP_TIMED, or in the common configuration's
+ * timed instance its own countdowns, getput_plain); a churn op's unmap
+ * and remap are not. Counters: its own code takes only the irq's lock (lock counters);
  * everything else on its path is the store's.
  */
 #include <errno.h>
