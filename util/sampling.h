@@ -90,8 +90,7 @@ static inline void samp_record(struct samp_thread *s, enum samp_op op, uint64_t 
 	hist_record(&s->h[op], clk_delta_ns(t0, t1));
 }
 
-/* stmt, timed as an op of type op when the armed sampler s says so
- * (s != NULL: a workload's instance for a timed worker, wl_ctx.op_timed). */
+/* stmt, timed as an op of type op when the sampler s (not NULL) says so. */
 #define SAMP_TIMED_BY(s, op, stmt)                                                                 \
 	do {                                                                                       \
 		if (samp_due((s), (op))) {                                                         \
