@@ -174,6 +174,7 @@ static void *worker_main(void *arg)
 		}
 
 	struct samp_thread *smp = NULL; /* set while timing samples */
+	bw->op = run_pick_op(wl, ctx);
 	while (!bw->init_rc) {
 		int ph = atomic_load_explicit(&r->phase, memory_order_acquire);
 		if (lb_unlikely(ph != seen)) {
@@ -184,10 +185,11 @@ static void *worker_main(void *arg)
 			/* Entering the measured window: count from here. */
 			window_begin(r, bw, n);
 			smp = bw->sample_every ? bw->samp : NULL;
+			bw->op = run_pick_op(wl, ctx); /* samp_self changed */
 			seen = ph;
 		}
-		bool done = smp ? run_batch(wl, ctx, &bw->w, &n, quota, smp, true)
-				: run_batch(wl, ctx, &bw->w, &n, quota, NULL, false);
+		bool done = smp ? run_batch(&bw->op, ctx, &bw->w, &n, quota, smp, true)
+				: run_batch(&bw->op, ctx, &bw->w, &n, quota, NULL, false);
 		atomic_store_explicit(&bw->progress, n, memory_order_relaxed);
 		if (done) {
 			bw->done_ns = bw->stop_ns = mono_ns();

@@ -33,6 +33,7 @@ struct bench_worker {
 	 * when the worker cannot hand them over. */
 	const struct lb_counters *live_counters;
 	struct samp_thread *samp; /* NULL when sampling is off */
+	wl_op_fn op;		  /* the op it calls (run_pick_op) */
 	unsigned sample_every;	  /* its period in the measured window; 0 = none */
 	bool in_window;		  /* it saw the measured window begin */
 	int init_rc;

@@ -54,21 +54,28 @@ static inline struct lb_irq *slot_protect(struct lb_hp_rec *hr, struct lb_irq **
 	return irq;
 }
 
+/* The read side in --reclaim=hp mode: the slot's irq with a reference, or
+ * NULL. Out of line, so that the RCU mode's path (slot_get) needs no
+ * registers saved for it. Context: registered thread. */
+static __attribute__((noinline, unused)) struct lb_irq *slot_get_hp(struct lb_irq **slot,
+								    struct lb_hp_domain *hp)
+{
+	struct lb_hp_rec *hr = lb_hp_self(hp);
+	struct lb_irq *irq = slot_tryget(slot_protect(hr, slot));
+	lb_hp_clear(hr);
+	return irq;
+}
+
 /* The whole read side: the slot's irq with a reference, or NULL. hp is the
  * store's hazard domain in --reclaim=hp mode, NULL in RCU mode. Context:
  * registered thread outside a read section. */
 static inline struct lb_irq *slot_get(struct lb_irq **slot, struct lb_hp_domain *hp)
 {
-	struct lb_irq *irq;
-	if (hp) {
-		struct lb_hp_rec *hr = lb_hp_self(hp);
-		irq = slot_tryget(slot_protect(hr, slot));
-		lb_hp_clear(hr);
-	} else {
-		lb_rcu_read_lock();
-		irq = slot_tryget(lb_rcu_dereference(*slot));
-		lb_rcu_read_unlock();
-	}
+	if (lb_unlikely(hp))
+		return slot_get_hp(slot, hp);
+	lb_rcu_read_lock();
+	struct lb_irq *irq = slot_tryget(lb_rcu_dereference(*slot));
+	lb_rcu_read_unlock();
 	return irq;
 }
 

@@ -113,17 +113,37 @@ static struct lb_irq *flat_get(struct store *s, uint32_t intid)
 	return irq;
 }
 
-static void flat_put(struct store *s, struct lb_irq *irq)
+/* The final put's unindexing. Out of line, so that every other put is a
+ * decrement with no registers to save. */
+static __attribute__((noinline)) void flat_put_last(struct store_flat *f, struct lb_irq *irq)
 {
-	struct store_flat *f = to_flat(s);
-	irq_check(irq);
-	if (!lb_ref_put(&irq->refcount))
-		return;
 	lb_lock(&f->lock);
 	if (slot_erase(flat_slot(f, irq->intid), irq))
 		flat_count(f, -1);
 	lb_unlock(&f->lock);
 	slot_reclaim(f->hp, irq);
+}
+
+static inline void flat_put_unchecked(struct store *s, struct lb_irq *irq)
+{
+	if (lb_unlikely(lb_ref_put(&irq->refcount)))
+		flat_put_last(to_flat(s), irq);
+}
+
+/* --check's put: out of line, as its failure call would make every put
+ * save registers. */
+static __attribute__((noinline)) void flat_put_checked(struct store *s, struct lb_irq *irq)
+{
+	irq_check(irq);
+	flat_put_unchecked(s, irq);
+}
+
+static void flat_put(struct store *s, struct lb_irq *irq)
+{
+	if (lb_unlikely(lb_irq_checks))
+		flat_put_checked(s, irq);
+	else
+		flat_put_unchecked(s, irq);
 }
 
 /* Context: inside lb_rcu_read_lock(), RCU reclaim mode (store.h). */

@@ -8,6 +8,8 @@
 #    frees) and null (no structure), and under --lock=mutex;
 #  - latency, fairness, perf, timeline present; --sample=off gives no
 #    latency; perf forced unavailable (LB_PERF_FORCE_FAIL) still runs;
+#  - getput's common configuration (its per-mode instances) counts one
+#    get and one irq-lock acquisition per op, timed and untimed;
 #  - --until-ci repeats and writes the configuration's summary.
 # Usage: test_run_counters.sh BENCH_BINARY [SOURCE_DIR]
 set -u
@@ -94,6 +96,43 @@ for f in files:
     m = d["manifest"]
     assert m["clock"]["active"] and "env" in m and m["measure"]["interval_ms"] == 50, b
 assert seen == {"list", "xa", "null"}, seen
+PY
+
+# getput's common configuration runs its per-mode instances (timed,
+# untimed; dense, --sparse): each op one get, one irq-lock update, one put.
+# A fixed count: timed from the start, so a loaded host cannot leave the
+# worker outside a window.
+plain() {
+	if ${LB_EMULATOR:+$LB_EMULATOR} "$bench" --out="$tmp/p" -q --lpis=256 --ops=200000 \
+		--backend=flat "$@" >"$tmp/stdout" 2>"$tmp/stderr"; then
+		pass=$((pass + 1))
+	else
+		echo "FAIL: bench $* exited $?"
+		cat "$tmp/stderr"
+		fail=$((fail + 1))
+	fi
+}
+plain --sample=64
+plain --sparse --sample=off
+check "getput's per-mode instances: a get, an update and a put per op" "$tmp/p" <<'PY'
+import glob, json, sys
+files = sorted(glob.glob(sys.argv[1] + "/*.json"))
+assert len(files) == 2, files
+seen = set()
+for f in files:
+    d = json.load(open(f))
+    n = d["total_ops"]
+    assert d["verified"] is True and n > 0, d["verify_message"]
+    assert d["gets"]["ok"] == n and d["gets"]["failed"] == 0, (d["gets"], n)
+    assert d["counters"]["lock_acquisitions"] == n, (d["counters"], n)  # the irq lock
+    sparse = d["params"]["sparse"]
+    seen.add(sparse)
+    if sparse:
+        assert d["latency"] is None, "untimed instance timed something"
+    else:
+        lat = d["latency"]["ops"]
+        assert all(lat[op]["count"] > 0 for op in ("op", "get", "put")), lat
+assert seen == {True, False}, seen
 PY
 
 # A sleeping lock never spins: lock_spins is absent, not 0.

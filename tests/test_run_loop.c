@@ -42,21 +42,21 @@ static void test_batch(void)
 	uint64_t n = 0;
 
 	calls = done_at = 0;
-	CHECK(!run_batch(&wl_count, &ctx, &w, &n, 0, NULL, false));
+	CHECK(!run_batch(&wl_count.op, &ctx, &w, &n, 0, NULL, false));
 	CHECK(n == RUN_BATCH && calls == RUN_BATCH);
-	CHECK(!run_batch(&wl_count, &ctx, &w, &n, 0, NULL, false));
+	CHECK(!run_batch(&wl_count.op, &ctx, &w, &n, 0, NULL, false));
 	CHECK(n == 2 * RUN_BATCH && calls == 2 * RUN_BATCH);
 
 	/* The quota counts the worker's ops, across batches. */
 	n = calls = 0;
-	CHECK(!run_batch(&wl_count, &ctx, &w, &n, RUN_BATCH + 5, NULL, false));
-	CHECK(run_batch(&wl_count, &ctx, &w, &n, RUN_BATCH + 5, NULL, false));
+	CHECK(!run_batch(&wl_count.op, &ctx, &w, &n, RUN_BATCH + 5, NULL, false));
+	CHECK(run_batch(&wl_count.op, &ctx, &w, &n, RUN_BATCH + 5, NULL, false));
 	CHECK(n == RUN_BATCH + 5 && calls == RUN_BATCH + 5);
 
 	/* WL_DONE ends the batch at once; the op that said it counts. */
 	n = calls = 0;
 	done_at = 3;
-	CHECK(run_batch(&wl_count, &ctx, &w, &n, 0, NULL, false));
+	CHECK(run_batch(&wl_count.op, &ctx, &w, &n, 0, NULL, false));
 	CHECK(n == 3 && calls == 3);
 	done_at = 0;
 
@@ -64,7 +64,7 @@ static void test_batch(void)
 	samp_thread_init(&s, 4, 7);
 	n = calls = 0;
 	while (n < 64000)
-		run_batch(&wl_count, &ctx, &w, &n, 0, &s, true);
+		run_batch(&wl_count.op, &ctx, &w, &n, 0, &s, true);
 	CHECK(calls == 64000);
 	CHECKF(s.h[SAMP_OP_OP].count > 14000 && s.h[SAMP_OP_OP].count < 18000,
 	       "%llu of 64000 ops timed at 1 in 4", (unsigned long long)s.h[SAMP_OP_OP].count);
@@ -76,8 +76,43 @@ static void test_batch(void)
 	uint64_t left = s.left[SAMP_OP_OP];
 	n = 0;
 	while (n < 6400)
-		run_batch(&wl_count, &ctx, &w, &n, 0, &s, false);
+		run_batch(&wl_count.op, &ctx, &w, &n, 0, &s, false);
 	CHECK(s.h[SAMP_OP_OP].count == 0 && s.left[SAMP_OP_OP] == left);
+}
+
+/* A workload's per-mode instances: the timed one while the worker's
+ * sampler is armed, the untimed one while it is not, the workload's op
+ * where setup gave none. */
+static int op_timed(struct wl_ctx *ctx, struct wl_worker *w)
+{
+	(void)ctx, (void)w;
+	return 10;
+}
+
+static int op_untimed(struct wl_ctx *ctx, struct wl_worker *w)
+{
+	(void)ctx, (void)w;
+	return 20;
+}
+
+static void test_pick_op(void)
+{
+	static struct samp_thread s;
+	struct wl_ctx ctx = {0};
+	samp_self = NULL;
+	CHECK(run_pick_op(&wl_count, &ctx) == wl_count.op);
+	samp_self = &s;
+	CHECK(run_pick_op(&wl_count, &ctx) == wl_count.op);
+	ctx.op_timed = op_timed;
+	ctx.op_untimed = op_untimed;
+	CHECK(run_pick_op(&wl_count, &ctx) == op_timed);
+	samp_self = NULL;
+	CHECK(run_pick_op(&wl_count, &ctx) == op_untimed);
+	/* Only one given: the other mode falls back to the workload's op. */
+	ctx.op_timed = NULL;
+	samp_self = &s;
+	CHECK(run_pick_op(&wl_count, &ctx) == wl_count.op);
+	samp_self = NULL;
 }
 
 /* ---- the bare loop ---- */
@@ -117,8 +152,8 @@ static double bare_ns(uint64_t ops, struct samp_thread *smp)
 		int ph = atomic_load_explicit(&phase, memory_order_acquire);
 		if (lb_unlikely(ph != seen))
 			break;
-		bool done = smp ? run_batch(wl, &ctx, &w, &n, 0, smp, true)
-				: run_batch(wl, &ctx, &w, &n, 0, NULL, false);
+		bool done = smp ? run_batch(&wl->op, &ctx, &w, &n, 0, smp, true)
+				: run_batch(&wl->op, &ctx, &w, &n, 0, NULL, false);
 		atomic_store_explicit(&progress, n, memory_order_relaxed);
 		if (done)
 			break;
@@ -161,6 +196,7 @@ int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 0.02 * check_scale();
 	test_batch();
+	test_pick_op();
 	time_bare(secs > 0 ? secs : 0.02);
 	return check_exit("run_loop");
 }

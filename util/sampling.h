@@ -90,16 +90,26 @@ static inline void samp_record(struct samp_thread *s, enum samp_op op, uint64_t 
 	hist_record(&s->h[op], clk_delta_ns(t0, t1));
 }
 
-#define SAMP_TIMED(op, stmt)                                                                       \
+/* stmt, timed as an op of type op when the sampler s (not NULL) says so. */
+#define SAMP_TIMED_BY(s, op, stmt)                                                                 \
 	do {                                                                                       \
-		struct samp_thread *samp_s_ = samp_self;                                           \
-		if (samp_s_ && samp_due(samp_s_, (op))) {                                          \
+		if (samp_due((s), (op))) {                                                         \
 			uint64_t samp_t0_ = clk_now();                                             \
 			stmt;                                                                      \
-			samp_record(samp_s_, (op), samp_t0_, clk_now());                           \
+			samp_record((s), (op), samp_t0_, clk_now());                               \
 		} else {                                                                           \
 			stmt;                                                                      \
 		}                                                                                  \
+	} while (0)
+
+/* The same through the thread's samp_self, which may be NULL (not timing). */
+#define SAMP_TIMED(op, stmt)                                                                       \
+	do {                                                                                       \
+		struct samp_thread *samp_s_ = samp_self;                                           \
+		if (samp_s_)                                                                       \
+			SAMP_TIMED_BY(samp_s_, op, stmt);                                          \
+		else                                                                               \
+			stmt;                                                                      \
 	} while (0)
 
 /*

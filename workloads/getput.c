@@ -25,8 +25,9 @@
  * store reclaim irqs with hazard pointers.
  *
  * Latency: the store get and put of an op are timed as op types "get" and
- * "put" (SAMP_TIMED, util/sampling.h); a churn op's unmap and remap are
- * not. Counters: its own code takes only the irq's lock (lock counters);
+ * "put" (util/sampling.h: SAMP_TIMED, or in the common configuration's
+ * timed instance its own countdowns, getput_plain); a churn op's unmap
+ * and remap are not. Counters: its own code takes only the irq's lock (lock counters);
  * everything else on its path is the store's.
  */
 #include <errno.h>
@@ -59,6 +60,11 @@ static struct {
 enum { GP_CHURNS, GP_ENOMEM, GP_CELLS };
 
 struct getput_state {
+	/* getput_plain's per-op reads, together: the store and its get and
+	 * put, looked up once rather than through two pointers per call. */
+	struct store *store;
+	struct lb_irq *(*get)(struct store *s, uint32_t intid);
+	void (*put)(struct store *s, struct lb_irq *irq);
 	uint32_t nr;
 	uint32_t *intid;	 /* slot -> INTID */
 	struct lb_irq **mapping; /* slot -> irq holding the mapping reference */
@@ -67,7 +73,7 @@ struct getput_state {
 	double *zipf_cdf;	 /* rank -> cumulative probability */
 	uint32_t hot_n;
 	uint32_t churn_threshold; /* out of 2^32 */
-	bool plain;		  /* uniform, no churn, --get=ref: one test per op */
+	bool plain;		  /* uniform, no churn, --get=ref: getput_plain */
 	uint64_t irq_live_base;
 	int cells;		   /* GP_CHURNS, GP_ENOMEM: per-thread cells (core/cells.h) */
 	struct pcpu_ref_set *pcpu; /* --get=percpu: slot -> per-thread counts */
@@ -177,6 +183,12 @@ static void getput_free_state(struct getput_state *st)
 	free(st);
 }
 
+/* The common configuration's instances (getput_plain, below). */
+static int getput_op_dense(struct wl_ctx *ctx, struct wl_worker *w);
+static int getput_op_dense_timed(struct wl_ctx *ctx, struct wl_worker *w);
+static int getput_op_sparse(struct wl_ctx *ctx, struct wl_worker *w);
+static int getput_op_sparse_timed(struct wl_ctx *ctx, struct wl_worker *w);
+
 static int getput_setup(struct wl_ctx *ctx)
 {
 	struct getput_state *st = calloc(1, sizeof(*st));
@@ -254,6 +266,13 @@ static int getput_setup(struct wl_ctx *ctx)
 			pcpu_ref_start(st->pcpu, i, st->mapping[i]);
 	}
 	ctx->state = st;
+	st->store = ctx->store;
+	st->get = ctx->store->ops->get;
+	st->put = ctx->store->ops->put;
+	if (st->plain) {
+		ctx->op_untimed = gp.sparse ? getput_op_sparse : getput_op_dense;
+		ctx->op_timed = gp.sparse ? getput_op_sparse_timed : getput_op_dense_timed;
+	}
 	return 0;
 }
 
@@ -345,16 +364,12 @@ static void getput_access_norefs(struct wl_ctx *ctx, struct getput_state *st, st
 		store_put(ctx->store, irq);
 }
 
+/* Every configuration, testing its modes per op (the driver's fallback;
+ * the common one runs getput_plain's instances instead). */
 static int getput_op(struct wl_ctx *ctx, struct wl_worker *w)
 {
 	struct getput_state *st = ctx->state;
-	uint32_t slot;
-	/* The common configuration pays one test for its modes, not three. */
-	if (lb_likely(st->plain)) {
-		slot = wl_rand_below(w, st->nr);
-		goto get;
-	}
-	slot = pick_slot(st, w);
+	uint32_t slot = pick_slot(st, w);
 
 	if (st->churn_threshold && (uint32_t)wl_rand(w) < st->churn_threshold) {
 		unsigned char expect = 0;
@@ -370,7 +385,6 @@ static int getput_op(struct wl_ctx *ctx, struct wl_worker *w)
 		getput_access_norefs(ctx, st, w, slot);
 		return WL_CONTINUE;
 	}
-get:;
 	struct lb_irq *irq;
 	SAMP_TIMED(SAMP_OP_GET, irq = store_get(ctx->store, st->intid[slot]));
 	if (!irq) {
@@ -378,14 +392,82 @@ get:;
 		return WL_CONTINUE;
 	}
 	w->get_ok++;
-	/* What the vGIC does with a looked-up LPI: change state under its lock. */
-	lb_lock(&irq->irq_lock);
-	irq->priority = (uint8_t)(irq->priority + 1);
-	irq->pending_latch = !irq->pending_latch;
-	irq->nr_updates++;
-	lb_unlock(&irq->irq_lock);
+	getput_update(irq);
 	SAMP_TIMED(SAMP_OP_PUT, store_put(ctx->store, irq));
 	return WL_CONTINUE;
+}
+
+/* The timed instance's timed get and put: out of line, so that its other
+ * ops pay the countdowns alone and save no more registers than the
+ * untimed instance. */
+static __attribute__((noinline)) struct lb_irq *getput_get_timed(struct getput_state *st,
+								 uint32_t intid)
+{
+	uint64_t t0 = clk_now();
+	struct lb_irq *irq = st->get(st->store, intid);
+	samp_record(samp_self, SAMP_OP_GET, t0, clk_now());
+	return irq;
+}
+
+static __attribute__((noinline)) void getput_put_timed(struct getput_state *st, struct lb_irq *irq)
+{
+	uint64_t t0 = clk_now();
+	st->put(st->store, irq);
+	samp_record(samp_self, SAMP_OP_PUT, t0, clk_now());
+}
+
+/*
+ * The common configuration (uniform, no churn, --get=ref), compiled once
+ * per mode so that its ops test none: timed (the worker's sampler is
+ * armed: the get's and the put's countdowns, samp_due) and dense (INTID =
+ * 8192 + slot, computed rather than loaded from the slot table; else
+ * --sparse). Setup hands the driver the instance for its run
+ * (wl_ctx.op_timed, op_untimed). What is left per op is the design's: the
+ * pick, the store's get through its ops, the update under the irq lock,
+ * the store's put.
+ */
+static inline __attribute__((always_inline)) int
+getput_plain(struct wl_ctx *ctx, struct wl_worker *w, const bool timed, const bool dense)
+{
+	struct getput_state *st = ctx->state;
+	uint32_t slot = wl_rand_below(w, st->nr);
+	uint32_t intid = dense ? LB_INTID_BASE + slot : st->intid[slot];
+	struct lb_irq *irq;
+	if (timed && lb_unlikely(samp_due(samp_self, SAMP_OP_GET)))
+		irq = getput_get_timed(st, intid);
+	else
+		irq = st->get(st->store, intid);
+	if (lb_unlikely(!irq)) {
+		w->get_fail++;
+		return WL_CONTINUE;
+	}
+	w->get_ok++;
+	getput_update(irq);
+	if (timed && lb_unlikely(samp_due(samp_self, SAMP_OP_PUT)))
+		getput_put_timed(st, irq);
+	else
+		st->put(st->store, irq);
+	return WL_CONTINUE;
+}
+
+static int getput_op_dense(struct wl_ctx *ctx, struct wl_worker *w)
+{
+	return getput_plain(ctx, w, false, true);
+}
+
+static int getput_op_dense_timed(struct wl_ctx *ctx, struct wl_worker *w)
+{
+	return getput_plain(ctx, w, true, true);
+}
+
+static int getput_op_sparse(struct wl_ctx *ctx, struct wl_worker *w)
+{
+	return getput_plain(ctx, w, false, false);
+}
+
+static int getput_op_sparse_timed(struct wl_ctx *ctx, struct wl_worker *w)
+{
+	return getput_plain(ctx, w, true, false);
 }
 
 static int count_live(struct lb_irq *irq, void *arg)

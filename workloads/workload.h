@@ -19,6 +19,7 @@
  *                         change ctx->nr_threads and ctx->nr_timed (roles)
  *   thread_init(ctx, w)   on each worker, after RCU registration
  *   op(ctx, w) ...        the measured loop: one call = one operation
+ *                         (or setup's per-mode instance, wl_ctx.op_timed)
  *   thread_exit(ctx, w)   on each worker, after the loop
  *   verify(ctx, ...)      main thread, quiescent: check invariants
  *   report(ctx, rep)      main thread: extra figures for summary and JSON
@@ -44,8 +45,13 @@
 #include "../structures/store.h"
 
 struct json;
+struct wl_ctx;
+struct wl_worker;
 
 enum { WL_CONTINUE = 0, WL_DONE = 1 };
+
+/* One operation of the measured loop: WL_CONTINUE or WL_DONE. */
+typedef int (*wl_op_fn)(struct wl_ctx *ctx, struct wl_worker *w);
 
 /* verify()'s "found it" (the driver exits with status 3). */
 enum { WL_VERIFY_DETECTED = 3 };
@@ -101,6 +107,15 @@ struct wl_ctx {
 	double min_window_s;
 	const char *min_window_why;
 	void *state; /* the workload's */
+	/*
+	 * Optional, set by setup: op compiled for this run's modes, so that
+	 * the measured loop tests none of them per op. op_timed runs while the
+	 * worker's sampler is armed (samp_self set, util/sampling.h), so it
+	 * may time its parts without testing samp_self; op_untimed while it is
+	 * not, and it touches no sampler. The driver picks one whenever the
+	 * sampler changes (bench/run_loop.h, run_pick_op); NULL: workload_ops.op.
+	 */
+	wl_op_fn op_timed, op_untimed;
 	/* How the model stands in for the kernel (e.g. the injection syscall),
 	 * noted by setup with wl_note; the driver writes them into the
 	 * manifest's "model" object. Keys and values are string literals. */
@@ -178,7 +193,7 @@ struct workload_ops {
 	unsigned (*planned_threads)(void);
 	int (*setup)(struct wl_ctx *ctx);
 	int (*thread_init)(struct wl_ctx *ctx, struct wl_worker *w);
-	int (*op)(struct wl_ctx *ctx, struct wl_worker *w);
+	wl_op_fn op; /* every mode, tested per op (see wl_ctx.op_timed) */
 	void (*thread_exit)(struct wl_ctx *ctx, struct wl_worker *w);
 	/* Returns 0, or -1 with a message in msg, or WL_VERIFY_DETECTED with
 	 * "detected: ..." in msg when the run found what it exists to find (a
