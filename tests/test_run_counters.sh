@@ -43,8 +43,26 @@ check() { # description, then python3 arguments (script on stdin)
 	fi
 }
 
+# A loaded host can keep a worker off the CPU for a whole 0.2 s window
+# (status incomplete_window, its counts empty): run_ok makes such a run
+# again, up to 10 times, says how many it took, and keeps the ok one.
+run_ok() { # output folder, then bench arguments (one configuration)
+	local out=$1 try f
+	shift
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		rm -rf "$out.try"
+		run "$out.try" "$@"
+		f=$(ls "$out.try"/*.json 2>/dev/null | head -1)
+		[ -n "$f" ] && python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["status"] != "ok")' "$f" && break
+	done
+	[ "$try" -gt 1 ] && echo "note: $* took $try runs for one with status ok"
+	mkdir -p "$out" && cp "$out.try"/*.json "$out/"
+}
+
 # Churn makes frees, deferred frees and failed try-gets really happen.
-run "$tmp/c" --backend=list,xa,null --threads=2 --churn=5 --interval=50
+for b in list xa null; do
+	run_ok "$tmp/c" --backend=$b --threads=2 --churn=5 --interval=50
+done
 check "counters add up, absent ones are absent everywhere" "$tmp/c" <<'PY'
 import glob, json, sys
 files = sorted(glob.glob(sys.argv[1] + "/*.json"))
@@ -54,6 +72,7 @@ for f in files:
     d = json.load(open(f))
     b = d["backend"]
     seen.add(b)
+    assert d["status"] == "ok", (b, d["status"], d["status_reason"])
     tot, per = d["counters"], d["per_thread_counters"]
     assert len(per) == d["threads"] == 2, (b, len(per))
     for k, v in tot.items():
@@ -136,7 +155,7 @@ assert seen == {True, False}, seen
 PY
 
 # A sleeping lock never spins: lock_spins is absent, not 0.
-run "$tmp/m" --backend=list --threads=2 --lock=mutex
+run_ok "$tmp/m" --backend=list --threads=2 --lock=mutex
 check "lock_spins absent under --lock=mutex" "$tmp/m" <<'PY'
 import glob, json, sys
 d = json.load(open(glob.glob(sys.argv[1] + "/*.json")[0]))
