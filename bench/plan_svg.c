@@ -7,7 +7,8 @@
  * core holding its PUs. A PU that a thread is planned on is filled with the
  * role's colour and shows the thread numbers; a PU holding two or more
  * threads gets a red outline. The small grey number in a PU is its Linux
- * CPU number, the one list:CPUS takes.
+ * CPU number, the one list:CPUS takes. The legend names every colour used,
+ * the boxes' too (tests/test_plots.sh checks it).
  *
  * SVG is written here directly. PNG is made from it by rsvg-convert
  * (Debian package librsvg2-bin), or else ImageMagick's convert, whichever
@@ -35,7 +36,8 @@ extern char **environ;
 #define GRID_COLS 16
 #define ROW_MAX_W 1700.0
 #define MARGIN	  12.0
-#define HEADER_H  58.0
+#define HEADER_H  80.0
+#define LEGEND_CH 6.1 /* width of a character of the legend's 11 px text, about */
 
 #define COLOR_GENERIC "#2f6fc4"
 #define COLOR_VCPU    "#e07b24"
@@ -245,14 +247,74 @@ static struct size layout_content(struct svg *s, unsigned lo, unsigned hi, unsig
 	return total;
 }
 
-static void legend(FILE *f, double x, double y, const char *color, const char *stroke,
-		   const char *text)
+/* One legend entry at x (with f NULL: only measured); returns the x of the
+ * next one. */
+static double legend(FILE *f, double x, double y, const char *color, const char *stroke,
+		     const char *text)
 {
-	fprintf(f,
-		"<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"12\" rx=\"2\" fill=\"%s\" "
-		"stroke=\"%s\" stroke-width=\"%s\"/>\n",
-		x, y - 10, color, stroke, strcmp(stroke, "#d0021b") == 0 ? "2.5" : "1");
-	fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">%s</text>\n", x + 19, y, text);
+	if (f) {
+		fprintf(f,
+			"<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"12\" rx=\"2\" "
+			"fill=\"%s\" stroke=\"%s\" stroke-width=\"%s\"/>\n",
+			x, y - 10, color, stroke, strcmp(stroke, "#d0021b") == 0 ? "2.5" : "1");
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">", x + 19, y);
+		put_text(f, text);
+		fprintf(f, "</text>\n");
+	}
+	return x + 19 + LEGEND_CH * (double)strlen(text) + 14;
+}
+
+/* Whether any core has an object at this level (a box is drawn for it). */
+static bool level_drawn(unsigned level)
+{
+	for (unsigned i = 0; i < topo_m.nr_cores; i++)
+		if (topo_m.cores[i].key[level] != TOPO_KEY_NONE)
+			return true;
+	return false;
+}
+
+/* The legend names every colour the picture uses: the PUs' fills and
+ * outlines (first row), then the boxes' (second row: the machine, each
+ * level drawn, cores holding several PUs). With f NULL it is only
+ * measured; returns its width. */
+static double legends(FILE *f, double lx, double ly, unsigned unbound, unsigned first_unbound)
+{
+	double x = lx, w;
+	bool smt = false;
+
+	if (f)
+		fprintf(f, "<g id=\"legend\">\n");
+	x = legend(f, x, ly, COLOR_GENERIC, "#777777", "thread (generic / device)");
+	x = legend(f, x, ly, COLOR_VCPU, "#777777", "vCPU thread");
+	x = legend(f, x, ly, COLOR_MIXED, "#777777", "vCPU and other threads on one PU");
+	x = legend(f, x, ly, "#ffffff", "#d0021b", "two or more threads");
+	x = legend(f, x, ly, "#ffffff", "#777777", "idle PU (small number: Linux CPU)");
+	if (unbound && f)
+		fprintf(f,
+			"<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#d0021b\">%u "
+			"thread%s unbound (first: %u)</text>\n",
+			x, ly, unbound, unbound == 1 ? "" : "s", first_unbound);
+	if (unbound)
+		x += LEGEND_CH * 32;
+	w = x - lx;
+
+	x = lx;
+	ly += 22;
+	x = legend(f, x, ly, "#fafafa", "#222222", "machine");
+	for (unsigned k = 0; k < topo_m.nr_keys; k++) {
+		unsigned fill = k < sizeof(box_fill) / sizeof(box_fill[0])
+				    ? k
+				    : sizeof(box_fill) / sizeof(box_fill[0]) - 1;
+		if (level_drawn(k))
+			x = legend(f, x, ly, box_fill[fill], "#555555", topo_m.level[k].name);
+	}
+	for (unsigned i = 0; i < topo_m.nr_cores; i++)
+		smt |= topo_m.cores[i].nr_pus > 1;
+	if (smt)
+		x = legend(f, x, ly, "#f7f7f7", "#555555", "core (its PUs inside)");
+	if (f)
+		fprintf(f, "</g>\n");
+	return x - lx > w ? x - lx : w;
 }
 
 static int write_svg(FILE *f, const char *title, unsigned nr, const int *slot,
@@ -289,6 +351,9 @@ static int write_svg(FILE *f, const char *title, unsigned nr, const int *slot,
 
 	struct size in = layout_content(&s, 0, s.n, 0, 0, 0, false);
 	double w = in.w + 2 * PAD + 2 * MARGIN, h = in.h + TITLE_H + PAD + HEADER_H + 2 * MARGIN;
+	double lw = legends(NULL, MARGIN, 0, unbound, first_unbound) + 2 * MARGIN;
+	if (w < lw)
+		w = lw;
 	if (w < 640)
 		w = 640;
 	fprintf(f,
@@ -302,17 +367,7 @@ static int write_svg(FILE *f, const char *title, unsigned nr, const int *slot,
 		MARGIN + 14);
 	put_text(f, title);
 	fprintf(f, "</text>\n");
-	double ly = MARGIN + 38, lx = MARGIN;
-	legend(f, lx, ly, COLOR_GENERIC, "#777777", "thread (generic / device)");
-	legend(f, lx + 190, ly, COLOR_VCPU, "#777777", "vCPU thread");
-	legend(f, lx + 300, ly, "#ffffff", "#d0021b", "two or more threads");
-	legend(f, lx + 450, ly, "#ffffff", "#777777", "idle PU (small number: Linux CPU)");
-	if (unbound) {
-		fprintf(f,
-			"<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#d0021b\">%u "
-			"thread%s unbound (first: %u)</text>\n",
-			lx + 700, ly, unbound, unbound == 1 ? "" : "s", first_unbound);
-	}
+	legends(f, MARGIN, MARGIN + 38, unbound, first_unbound);
 
 	double mx = MARGIN, my = MARGIN + HEADER_H;
 	fprintf(f,

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "../util/json.h"
+#include "../util/median_ci.h"
 #include "config.h"
 #include "measure.h"
 #include "measure_report.h"
@@ -98,16 +99,24 @@ int reps_summarize(const char *backend, const struct workload_ops *wl, unsigned 
 	       threads == 1 ? "" : "s", rp->n, rp->runs);
 	if (rp->n) {
 		struct stats_summary st;
-		double lo, hi;
+		struct median_ci ci;
 		stats_summarize(rp->x, rp->n, &st);
 		printf("   throughput: median %.3f Mops/s (min %.3f, max %.3f)", st.median / 1e6,
 		       st.min / 1e6, st.max / 1e6);
-		if (rp->n >= 2 && stats_bootstrap_median_ci(rp->x, rp->n, STATS_BOOT_RESAMPLES,
-							    0.95, bench_cfg.seed, &lo, &hi) == 0)
-			printf("; 95%% CI of the median [%.3f, %.3f] Mops/s, width %.1f%%\n",
-			       lo / 1e6, hi / 1e6, (hi - lo) / st.median * 100);
+		/* The same interval as the summary's and the closing table's:
+		 * order statistics, and below 6 runs a range called a range. */
+		bool have = median_ci(rp->x, rp->n, 0.95, &ci) == 0;
+		if (have && !ci.is_range)
+			printf("; 95%% CI of the median [%.3f, %.3f] Mops/s (order statistics, "
+			       "covers %.1f%%), width %.1f%%\n",
+			       ci.lo / 1e6, ci.hi / 1e6, ci.coverage * 100,
+			       (ci.hi - ci.lo) / st.median * 100);
+		else if (have)
+			printf("; too few runs for a 95%% CI (6 needed): range [%.3f, %.3f] Mops/s "
+			       "covers the median %.0f%%\n",
+			       ci.lo / 1e6, ci.hi / 1e6, ci.coverage * 100);
 		else
-			printf("; no CI from fewer than 2 runs\n");
+			printf("; no interval from fewer than 2 runs\n");
 	}
 	if (rp->until && !run_interrupted) {
 		if (rp->verdict == STATS_CI_NARROW)

@@ -8,7 +8,8 @@ lb_log() { printf 'lpibench: %s\n' "$*" >&2; }
 
 # Installs the packages in scripts/packages.txt (plus any given) that are
 # missing: with apt-get when root, otherwise prints the exact line and stops.
-# lb_test_packages lists the test-only ones (scripts/packages-test.txt).
+# lb_test_packages lists the test-only ones (scripts/packages-test.txt) and
+# the archive's.
 lb_ensure_packages() {
 	local want missing=() p
 	want=$(grep -v '^#' "$LB_ROOT/scripts/packages.txt" | grep -v '^$')
@@ -37,6 +38,12 @@ lb_ensure_packages() {
 
 lb_test_packages() {
 	grep -v '^#' "$LB_ROOT/scripts/packages-test.txt" | grep -v '^$'
+	lb_archive_packages
+}
+
+# The archive's and the fleet's (scripts/packages-archive.txt).
+lb_archive_packages() {
+	grep -v '^#' "$LB_ROOT/scripts/packages-archive.txt" | grep -v '^$'
 }
 
 # lb_build DIR [cmake args...]: configure (once) and build incrementally.

@@ -59,7 +59,7 @@ def sqlalchemy():
             import sqlalchemy as sa
         except ImportError:
             raise ArchiveError("SQLAlchemy is not installed (Debian: apt-get install "
-                               "python3-sqlalchemy; scripts/bench installs it)")
+                               "python3-sqlalchemy; scripts/test installs it)")
     return sa
 
 

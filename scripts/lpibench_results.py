@@ -374,7 +374,8 @@ LPI_TABLE_KEYS = tuple(k for k, _ in LPI_CONFIG) + ("cache", "kernel")
 
 def lpi_config_label(params):
     """'-v 16 -d 16 -e 17 -i 10000'"""
-    return " ".join("%s %s" % (f, params[k]) for k, f in LPI_CONFIG if k in params)
+    return " ".join("%s %s" % (f, params[k]) for k, f in LPI_CONFIG
+                    if params.get(k) not in (None, ""))  # unset: no "None"
 
 
 def _version(text):
@@ -657,7 +658,7 @@ def host_cpus(manifest):
 def describe_host(manifest):
     """'host vm, Intel(R) Xeon(R) ..., 2 CPUs' for titles."""
     m = manifest or {}
-    parts = [str(m.get("host", "unknown host"))]
+    parts = [str(m.get("host") or "unknown host")]  # a null host is unknown, not "None"
     arch = m.get("arch") if isinstance(m.get("arch"), dict) else {}
     if arch.get("cpu") and arch.get("cpu") != "unknown":
         # arm64's cpu_model is "implementer 0x41 part 0xd0c"; arch names it

@@ -29,7 +29,7 @@ if ! "$bench" --version 2>/dev/null | grep -q "^sanitizer: none"; then
 fi
 if ! PYTHONPATH=$scripts python3 -c "import lpibench_archive as la, lpibench_results as lr
 la.sqlalchemy(); assert lr.scipy_stats()" 2>/dev/null; then
-	echo "SKIP: python3-sqlalchemy and python3-scipy are needed (scripts/packages.txt)"
+	echo "SKIP: python3-sqlalchemy and python3-scipy are needed (scripts/packages-archive.txt; scripts/test installs them)"
 	exit 77
 fi
 db=${LB_ARCHIVE_TEST_DB:-sqlite:///$tmp/archive.sqlite}

@@ -26,7 +26,7 @@ if ! "$bench" --version 2>/dev/null | grep -q "^sanitizer: none"; then
 fi
 for t in /usr/sbin/sshd parallel rsync python3; do
 	command -v "$t" >/dev/null || {
-		echo "SKIP: $t is not installed (scripts/packages.txt, packages-test.txt; scripts/test installs them)"
+		echo "SKIP: $t is not installed (scripts/packages-archive.txt, packages-test.txt; scripts/test installs them)"
 		exit 77
 	}
 done

@@ -202,5 +202,25 @@ vals = sorted(json.load(open(r))["ops_per_sec"] for r in runs)
 assert sorted(rep["values"]) == vals
 PY
 
+# The per-configuration line calls its interval what the summary does:
+# below 6 valid runs the range, with its real coverage, never a "95% CI".
+${LB_EMULATOR:+$LB_EMULATOR} "$bench" --out="$tmp/r3" --backend=null --threads=1 --lpis=256 \
+	--duration=0.03 --warmup=0 --runs=3 >"$tmp/r3.out" 2>"$tmp/stderr"
+check "the per-configuration line names a range a range" "$tmp/r3" "$tmp/r3.out" <<'PY'
+import glob, json, re, sys
+s = json.load(open(glob.glob(sys.argv[1] + "/summaries/*-summary.json")[0]))
+rep = s["repetitions"]
+line = [l for l in open(sys.argv[2]) if l.strip().startswith("throughput: median")]
+assert len(line) == 1, line
+line = line[0]
+assert "95% CI" not in line.split("(6 needed)")[-1] and "bootstrap" not in line, line
+if rep["n"] >= 2:
+    iv = rep["interval"]
+    assert iv["kind"] == "range", iv
+    want = "range [%.3f, %.3f] Mops/s covers the median %.0f%%" % (
+        iv["lo"] / 1e6, iv["hi"] / 1e6, 100 * iv["coverage"])
+    assert want in line, (want, line)
+PY
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -394,8 +394,9 @@ static void test_plan_output(void)
 			closed |= strstr(line, "</svg>") != NULL;
 		}
 		fclose(f);
-		/* background, 4 legend, machine, 2 packages, 2 NUMA, 160 PUs */
-		CHECKF(rects == 170, "%u rects", rects);
+		/* background, 8 legend (5 for PUs; machine, package, NUMA), machine,
+		 * 2 packages, 2 NUMA, 160 PUs */
+		CHECKF(rects == 174, "%u rects", rects);
 		CHECK(closed);
 	}
 	unlink(svg);
