@@ -171,6 +171,7 @@ int its_vm_create(const struct its_vm_cfg *cfg, struct its_vm **out)
 	vm->guest_acks = !cfg->no_guest_acks;
 	vm->movall_all = cfg->movall_all;
 	vm->ipi_signal = cfg->ipi_signal;
+	vm->world_switch = cfg->world_switch;
 	m->vcpus_raw = lb_zalloc(LB_MEM_ITS, its_vcpus_bytes(vm->nr_vcpus));
 	vm->its = lb_zalloc(LB_MEM_ITS, (size_t)vm->nr_its * sizeof(*vm->its));
 	vm->prop = lb_zalloc(LB_MEM_ITS, LB_NR_LPI_SPACE);

@@ -152,10 +152,11 @@ struct its_bus {
 struct its_vm {
 	struct store *store;
 	struct its_bus bus;
-	unsigned nr_lrs; /* list registers per vCPU (1..ITS_MAX_LRS) */
-	bool guest_acks; /* the guest acks and EOIs what it receives */
-	bool movall_all; /* MOVALL as released in v6.10: retargets every LPI */
-	bool ipi_signal; /* IPIs are SIGUSR2 (else the guest polls its mode word) */
+	unsigned nr_lrs;   /* list registers per vCPU (1..ITS_MAX_LRS) */
+	bool guest_acks;   /* the guest acks and EOIs what it receives */
+	bool movall_all;   /* MOVALL as released in v6.10: retargets every LPI */
+	bool ipi_signal;   /* IPIs are SIGUSR2 (else the guest polls its mode word) */
+	bool world_switch; /* a real kernel entry and return per guest entry */
 	const struct cache_ops *cache_ops;
 	struct cache *shared_cache; /* VM-wide designs; NULL otherwise */
 	unsigned nr_vcpus, nr_its;
@@ -175,6 +176,7 @@ struct its_vm_cfg {
 	bool no_guest_acks; /* --selftest=2024: the guest never unmasks */
 	bool movall_all;    /* the released v6.10 MOVALL bug (see its_cmd.c) */
 	bool ipi_signal;    /* --ipi=signal (see its_vcpu.c) */
+	bool world_switch;  /* --world-switch=syscall (see its_vcpu.c) */
 };
 
 /* Builds a VM with empty ITS tables, every ITS enabled, every LPI enabled at

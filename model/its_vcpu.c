@@ -14,6 +14,14 @@
  *     (pending_latch cleared).
  *  3. enter: mode = IN_GUEST_MODE with a full barrier (smp_store_mb), then
  *     kvm_vcpu_exit_request: a request made meanwhile aborts the entry.
+ *     Then the world switch (kvm_arm_vcpu_enter_exit): an ERET into the
+ *     guest and, at its exit, an exception back into the host, with the
+ *     guest's and host's registers saved and restored around them. With
+ *     --world-switch=syscall (the default) the two exception-level changes
+ *     are executed as one real kernel entry and return, getppid(2), while
+ *     the vCPU is in guest mode (kicks then find it there, as they find a
+ *     vCPU that is entering); the register save and restore, EL2-only,
+ *     are not executed.
  *  4. the guest: with acks (--selftest=fixed) it takes every pending LR at
  *     once (IAR, then EOI: the LR becomes invalid); then it spins until an
  *     IPI (a kick that found it IN_GUEST_MODE: the kicker's cmpxchg to
@@ -48,6 +56,8 @@
  * there always polls its mode word as well.
  */
 #include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -371,6 +381,8 @@ void its_vcpu_run_once(struct its_vm *vm, struct lb_vcpu *vcpu, const atomic_boo
 		vcpu->exit_ns += its_now_ns() - t0;
 		return;
 	}
+	if (vm->world_switch)
+		syscall(SYS_getppid);
 	if (vm->guest_acks)
 		its_vcpu_guest_ack(vcpu);
 	uint64_t tick = its_now_ns() + ITS_TICK_NS;

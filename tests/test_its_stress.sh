@@ -25,8 +25,8 @@ fail=0
 for kernel in v6.8 v6.10; do
 	for mode in fixed 2024; do
 		out="$tmp/$kernel-$mode"
-		ways="--ipi=poll --inject-syscall=auto"
-		[ $kernel = v6.8 ] && ways="--ipi=signal --inject-syscall=pipe"
+		ways="--ipi=poll --inject-syscall=auto --world-switch=syscall"
+		[ $kernel = v6.8 ] && ways="--ipi=signal --inject-syscall=pipe --world-switch=none"
 		if ! ${LB_EMULATOR:+$LB_EMULATOR} "$bench" --workload=its-churn --kernel=$kernel \
 			--selftest=$mode -v2 -d2 -e8 -i50 --duration=0.3 $ways --out="$out" -q \
 			>"$tmp/stdout" 2>"$tmp/stderr"; then
@@ -67,6 +67,7 @@ want = {"kvm": ("ioctl(KVM_SIGNAL_MSI)",), "pipe": ("write(2)",),
         "auto": ("ioctl(KVM_SIGNAL_MSI)", "write(2)")}[d["params"]["inject_syscall"]]
 assert model["inject_syscall"].startswith(want), model
 assert ("SIGUSR2" in model["kick"]) == (d["params"]["ipi"] == "signal"), model
+assert (model["world_switch"] == "none") == (d["params"]["world_switch"] == "none"), model
 PY
 			echo "FAIL: its-churn --kernel=$kernel --selftest=$mode: result checks"
 			fail=$((fail + 1))

@@ -138,6 +138,7 @@ const char *const lpistress_selftest_choices[] = {"fixed", "2024", NULL};
 const char *const lpistress_syscall_choices[] = {"auto", "kvm", "pipe", "none", NULL};
 const char *const lpistress_guest_spin_choices[] = {"auto", "spin", "yield", NULL};
 const char *const lpistress_ipi_choices[] = {"poll", "signal", NULL};
+const char *const lpistress_world_switch_choices[] = {"syscall", "none", NULL};
 
 const char *lpistress_cache_choice(unsigned i)
 {
@@ -282,7 +283,8 @@ int lpistress_setup(struct wl_ctx *ctx, unsigned extra_threads)
 				.nr_lrs = (unsigned)o->lrs,
 				.no_guest_acks = o->selftest_2024,
 				.movall_all = o->movall_all,
-				.ipi_signal = o->ipi == 1};
+				.ipi_signal = o->ipi == 1,
+				.world_switch = o->world_switch == 0};
 	int rc = st->inj_raw ? its_vm_create(&vc, &st->vm) : -ENOMEM;
 	if (st->inj_raw) {
 		/* Aligned below; mark every pipe absent first for the free path. */
@@ -327,6 +329,11 @@ int lpistress_setup(struct wl_ctx *ctx, unsigned extra_threads)
 	st->oversubscribed = threads > st->cpus;
 	wl_note(ctx, "inject_syscall", lpistress_syscall_desc(st->syscall));
 	wl_note(ctx, "kick", lpistress_kick_desc());
+	wl_note(ctx, "world_switch",
+		o->world_switch == 0 ? "per guest entry one getppid(2): a real kernel entry and "
+				       "return for the ERET into the guest and the exception out; "
+				       "registers not saved"
+				     : "none");
 	/* The cost of one clock read, taken off the sampled stage times. */
 	enum { CLOCK_READS = 2000 };
 	uint64_t c0 = its_clock_ns();

@@ -55,6 +55,7 @@ struct lpistress_opts {
 	int syscall;	    /* --inject-syscall: enum lpistress_syscall */
 	int guest_spin;	    /* --guest-spin: enum lpistress_guest_spin */
 	int ipi;	    /* --ipi: 0 poll, 1 signal */
+	int world_switch;   /* --world-switch: 0 syscall, 1 none */
 	const char *cache;  /* --cache, or NULL: per --kernel, else xa */
 	const char *kernel; /* --kernel (a name in lpistress_kernels), or NULL */
 };
@@ -70,6 +71,7 @@ extern const char *const lpistress_selftest_choices[];
 extern const char *const lpistress_syscall_choices[];
 extern const char *const lpistress_guest_spin_choices[];
 extern const char *const lpistress_ipi_choices[];
+extern const char *const lpistress_world_switch_choices[];
 /* Threads set-up will ask for (d + v + extra): --lock=auto decides from it. */
 unsigned lpistress_planned_threads(void);
 
@@ -118,7 +120,11 @@ extern const struct wl_refused_opt lpistress_refuses[];
 	{.name = "ipi", .type = OPT_ENUM, .dest = &lpistress_opt.ipi,                              \
 	 .choices = lpistress_ipi_choices, .json = "ipi",                                          \
 	 .help = "a kick's IPI: poll = the guest polls the mode word the kicker writes; "         \
-	 "signal = a real SIGUSR2 (the sender pays a syscall)"}
+	 "signal = a real SIGUSR2 (the sender pays a syscall)"},                                  \
+	{.name = "world-switch", .type = OPT_ENUM, .dest = &lpistress_opt.world_switch,            \
+	 .choices = lpistress_world_switch_choices, .json = "world_switch",                        \
+	 .help = "per guest entry: syscall = one real kernel entry and return for the ERET into "  \
+	 "the guest and the exception out; none = nothing"}
 /* clang-format on */
 
 #define LPISTRESS_SAMPLES 4096
