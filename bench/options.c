@@ -356,6 +356,8 @@ static char *render_default(const struct bench_opt *o)
 	json_init(&js, mem);
 	opt_record(&js, &bare);
 	fclose(mem);
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		buf[--len] = '\0'; /* the writer ends a top-level value with a newline */
 	if (!len) {
 		free(buf);
 		return NULL;

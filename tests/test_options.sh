@@ -127,6 +127,10 @@ for o in opts:
         if o["short"]:
             check(("-%s, --%s" % (o["short"], o["name"])) in text,
                   "--help: -%s is not shown with --%s" % (o["short"], o["name"]))
+        for l in text.splitlines():  # a default is shown bare: no quote left of its JSON
+            if ("--" + o["name"] + "=") in l and "(default " in l:
+                shown = l.rsplit("(default ", 1)[1]
+                check('"' not in shown, "--help: --%s shows its default as %r" % (o["name"], shown))
 
 # ---- params of real runs ------------------------------------------------------
 GIVEN_BY_RUN = {"duration", "warmup", "workload", "out", "quiet", "dist", "iterations",
