@@ -569,11 +569,7 @@ const struct workload_ops workload_getput_ops = {
     /* --get=percpu with --churn can bump TRYGET_FAIL, CAS_RETRY and
      * GP_WAIT(_NS) from here (atomic-mode fallback, pcpu_ref_kill); they
      * are then still reported absent: a static mask cannot say so. */
-    .counters_never = WL_COUNTER(LB_C_CAS_RETRY) | WL_COUNTER(LB_C_TRYGET_FAIL) |
-		      WL_COUNTER(LB_C_GET_MISS) | WL_COUNTER(LB_C_GP_WAIT) |
-		      WL_COUNTER(LB_C_GP_WAIT_NS) | WL_COUNTER(LB_C_DEFER_FREE) |
-		      WL_COUNTER(LB_C_CACHE_HIT) | WL_COUNTER(LB_C_CACHE_MISS) |
-		      WL_COUNTER(LB_C_CACHE_EVICT) | WL_COUNTER(LB_C_CACHE_INVAL),
+    .counters_never = WL_COUNTERS_GETPUT_NEVER,
     .validate = getput_validate,
     .expected_lpis = getput_expected_lpis,
     .setup = getput_setup,

@@ -84,11 +84,7 @@ const struct workload_ops workload_ref_ops = {
     .name = "ref",
     .desc = "reference loop: getput's get+update+put written out by hand on its own array "
 	    "(the harness's cost is getput+flat minus this)",
-    .counters_never = WL_COUNTER(LB_C_CAS_RETRY) | WL_COUNTER(LB_C_TRYGET_FAIL) |
-		      WL_COUNTER(LB_C_GET_MISS) | WL_COUNTER(LB_C_GP_WAIT) |
-		      WL_COUNTER(LB_C_GP_WAIT_NS) | WL_COUNTER(LB_C_DEFER_FREE) |
-		      WL_COUNTER(LB_C_CACHE_HIT) | WL_COUNTER(LB_C_CACHE_MISS) |
-		      WL_COUNTER(LB_C_CACHE_EVICT) | WL_COUNTER(LB_C_CACHE_INVAL),
+    .counters_never = WL_COUNTERS_GETPUT_NEVER,
     .expected_lpis = ref_lpis,
     .setup = ref_setup,
     .op = ref_op,

@@ -58,6 +58,13 @@ enum { WL_VERIFY_DETECTED = 3 };
 
 /* A counter (core/counters.h) as a bit of workload_ops.counters_never. */
 #define WL_COUNTER(c) (1u << (c))
+/* What a get+update+put loop without churn or a cache never counts: getput
+ * and the reference loop that mirrors it. */
+#define WL_COUNTERS_GETPUT_NEVER                                                                   \
+	(WL_COUNTER(LB_C_CAS_RETRY) | WL_COUNTER(LB_C_TRYGET_FAIL) | WL_COUNTER(LB_C_GET_MISS) |   \
+	 WL_COUNTER(LB_C_GP_WAIT) | WL_COUNTER(LB_C_GP_WAIT_NS) | WL_COUNTER(LB_C_DEFER_FREE) |    \
+	 WL_COUNTER(LB_C_CACHE_HIT) | WL_COUNTER(LB_C_CACHE_MISS) | WL_COUNTER(LB_C_CACHE_EVICT) | \
+	 WL_COUNTER(LB_C_CACHE_INVAL))
 
 #define WL_PLAN_MAX 128 /* backends or thread counts in one invocation */
 
